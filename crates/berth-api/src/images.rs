@@ -1,0 +1,164 @@
+//! Images: list, inspect, history, pull, tag, remove, prune.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use utoipa::ToSchema;
+
+/// One row of an image list.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub struct ImageSummary {
+    /// Image id (`sha256:…`).
+    pub id: String,
+    /// Tags, e.g. `nginx:1.27`.
+    pub repo_tags: Vec<String>,
+    /// Digests, e.g. `nginx@sha256:…`.
+    pub repo_digests: Vec<String>,
+    /// When it was built.
+    pub created: DateTime<Utc>,
+    /// Size in bytes.
+    pub size: i64,
+    /// Containers using it (`-1` when the engine did not count).
+    pub containers: i64,
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+    /// Untagged and unused by other images.
+    pub dangling: bool,
+}
+
+/// `GET …/images/{image}`: an image's details.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub struct ImageDetail {
+    /// Image id.
+    pub id: String,
+    /// Tags.
+    pub repo_tags: Vec<String>,
+    /// Digests.
+    pub repo_digests: Vec<String>,
+    /// When it was built.
+    pub created: Option<DateTime<Utc>>,
+    /// Size in bytes.
+    pub size: i64,
+    /// CPU architecture.
+    pub architecture: Option<String>,
+    /// Operating system.
+    pub os: Option<String>,
+    /// Author.
+    pub author: Option<String>,
+    /// Default command.
+    pub command: Vec<String>,
+    /// Default entrypoint.
+    pub entrypoint: Vec<String>,
+    /// Default environment.
+    pub env: Vec<String>,
+    /// Exposed ports, e.g. `80/tcp`.
+    pub exposed_ports: Vec<String>,
+    /// Declared volumes.
+    pub volumes: Vec<String>,
+    /// Default working directory.
+    pub working_dir: Option<String>,
+    /// Default user.
+    pub user: Option<String>,
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+    /// Layer digests.
+    pub layers: Vec<String>,
+}
+
+/// One layer of `GET …/images/{image}/history`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub struct ImageHistoryEntry {
+    /// Layer image id, or `<missing>`.
+    pub id: String,
+    /// When it was created.
+    pub created: DateTime<Utc>,
+    /// The build instruction.
+    pub created_by: String,
+    /// Tags of this layer's image.
+    pub tags: Vec<String>,
+    /// Size in bytes.
+    pub size: i64,
+    /// Comment.
+    pub comment: String,
+}
+
+/// `POST …/images/pull`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ImagePullRequest {
+    /// Image reference, e.g. `nginx:1.27`; `:latest` when no tag is given.
+    pub image: String,
+    /// Platform, e.g. `linux/arm64`.
+    #[serde(default)]
+    pub platform: Option<String>,
+}
+
+/// The outcome of a pull, aggregated from the engine's progress messages.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub struct ImagePullResult {
+    /// The reference pulled.
+    pub image: String,
+    /// The image id now behind the reference.
+    pub id: Option<String>,
+    /// The digest the registry reported.
+    pub digest: Option<String>,
+    /// Whether the pull changed what the reference points to.
+    pub updated: bool,
+    /// The engine's last status line, e.g. `Status: Image is up to date for …`.
+    pub status: String,
+    /// Layers the engine reported.
+    pub layers: u32,
+    /// Layers downloaded (the rest already existed).
+    pub layers_downloaded: u32,
+    /// Bytes downloaded, as the engine reported them.
+    pub bytes_downloaded: u64,
+}
+
+/// `POST …/images/{image}/tag`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ImageTagRequest {
+    /// Repository, e.g. `registry.example.com/team/app`.
+    pub repo: String,
+    /// Tag; `latest` when omitted.
+    #[serde(default)]
+    pub tag: Option<String>,
+}
+
+/// `POST …/images/prune`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ImagePruneRequest {
+    /// Remove every image no container uses, not only dangling ones.
+    #[serde(default)]
+    pub all: bool,
+}
+
+/// What a prune removed.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub struct PruneResult {
+    /// Ids or names of what was removed.
+    pub deleted: Vec<String>,
+    /// Bytes freed.
+    pub space_reclaimed: u64,
+}
+
+/// What removing an image did.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub struct ImageRemoveResult {
+    /// Tags removed.
+    pub untagged: Vec<String>,
+    /// Layers deleted.
+    pub deleted: Vec<String>,
+}

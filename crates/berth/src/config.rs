@@ -1,0 +1,365 @@
+//! Configuration: one struct, from flags, `BERTH_*` environment variables and an optional TOML
+//! file, in that order of precedence. Secrets may also come from `*_FILE`; `Debug` redacts them.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use serde::Deserialize;
+
+/// Flags of `berth serve`; each also reads `BERTH_<NAME>` from the environment.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServeArgs {
+    /// A TOML file with any of the settings below (flags and environment win over it).
+    #[arg(long, env = "BERTH_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "BERTH_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Folder for the database and other state [default: ./berth-data].
+    #[arg(long, env = "BERTH_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// The local engine [default: $DOCKER_HOST, else unix:///var/run/docker.sock].
+    #[arg(long, env = "BERTH_DOCKER_HOST")]
+    pub docker_host: Option<String>,
+    /// Log filter, e.g. `info` or `berth=debug,tower_http=info` [default: info].
+    #[arg(long, env = "BERTH_LOG_LEVEL")]
+    pub log_level: Option<String>,
+    /// Log format: `text` or `json` [default: text].
+    #[arg(long, env = "BERTH_LOG_FORMAT")]
+    pub log_format: Option<String>,
+    /// Origins allowed to call the API from a browser (CORS), comma-separated [default: none].
+    #[arg(long, env = "BERTH_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Option<Vec<String>>,
+    /// Berth is reached over HTTPS (directly or through a proxy): send HSTS, mark cookies Secure.
+    #[arg(long, env = "BERTH_HTTPS")]
+    pub https: Option<bool>,
+    /// Seconds a non-streaming request may take before it is answered 408 [default: 60].
+    #[arg(long, env = "BERTH_REQUEST_TIMEOUT")]
+    pub request_timeout: Option<u64>,
+    /// Seconds Berth waits for a Docker engine before answering 503 [default: 15].
+    #[arg(long, env = "BERTH_DOCKER_TIMEOUT")]
+    pub docker_timeout: Option<u64>,
+    /// Seconds between polls of each host [default: 3].
+    #[arg(long, env = "BERTH_POLL_INTERVAL")]
+    pub poll_interval: Option<u64>,
+    /// Largest accepted request body, in bytes [default: 1048576].
+    #[arg(long, env = "BERTH_MAX_BODY_BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Allow privileged containers [default: false].
+    #[arg(long, env = "BERTH_ALLOW_PRIVILEGED")]
+    pub allow_privileged: Option<bool>,
+    /// Host paths that bind mounts may never use (they or anything under them), comma-separated;
+    /// replaces the built-in list.
+    #[arg(long, env = "BERTH_FORBIDDEN_MOUNT_PATHS", value_delimiter = ',')]
+    pub forbidden_mount_paths: Option<Vec<String>>,
+    /// Password for the first `admin` user.
+    #[arg(long, env = "BERTH_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// File holding the password for the first `admin` user.
+    #[arg(long, env = "BERTH_ADMIN_PASSWORD_FILE")]
+    pub admin_password_file: Option<PathBuf>,
+}
+
+/// The optional TOML file; same names as the flags, with underscores.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    docker_host: Option<String>,
+    log_level: Option<String>,
+    log_format: Option<String>,
+    cors_origins: Option<Vec<String>>,
+    https: Option<bool>,
+    request_timeout: Option<u64>,
+    docker_timeout: Option<u64>,
+    poll_interval: Option<u64>,
+    max_body_bytes: Option<usize>,
+    allow_privileged: Option<bool>,
+    forbidden_mount_paths: Option<Vec<String>>,
+    admin_password: Option<String>,
+    admin_password_file: Option<PathBuf>,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// What may be mounted and how containers may run; one place, so roles can narrow it later.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Whether `privileged: true` is accepted.
+    pub allow_privileged: bool,
+    /// Host paths bind mounts may not be, or be under.
+    pub forbidden_mount_paths: Vec<String>,
+}
+
+/// Host paths that would hand the host over to whoever controls the container.
+pub const DEFAULT_FORBIDDEN_MOUNT_PATHS: &[&str] = &[
+    "/",
+    "/etc",
+    "/root",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/boot",
+    "/var/run/docker.sock",
+    "/run/docker.sock",
+    "/var/lib/docker",
+    "/run/containerd",
+    "/var/run",
+    "/run",
+    "/usr",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib64",
+];
+
+/// A secret string: never printed.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    /// The value, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"[redacted]\"")
+    }
+}
+
+/// The effective configuration of `berth serve`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// State folder.
+    pub data_dir: PathBuf,
+    /// The local engine's address.
+    pub docker_host: String,
+    /// Log filter.
+    pub log_level: String,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// CORS origins.
+    pub cors_origins: Vec<String>,
+    /// Served over HTTPS.
+    pub https: bool,
+    /// Non-streaming request timeout, seconds.
+    pub request_timeout_secs: u64,
+    /// Docker call timeout, seconds.
+    pub docker_timeout_secs: u64,
+    /// Host poll interval, seconds.
+    pub poll_interval_secs: u64,
+    /// Largest request body.
+    pub max_body_bytes: usize,
+    /// Container policy.
+    pub policy: Policy,
+    /// First admin's password.
+    pub admin_password: Option<Secret>,
+}
+
+impl Config {
+    /// Builds the configuration: flags and environment (already merged by clap), then the file,
+    /// then defaults.
+    pub fn load(args: ServeArgs) -> anyhow::Result<Self> {
+        let file = match &args.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading config file {}", path.display()))?;
+                toml::from_str::<FileConfig>(&text)
+                    .with_context(|| format!("parsing config file {}", path.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        let log_format = match args
+            .log_format
+            .or(file.log_format)
+            .as_deref()
+            .unwrap_or("text")
+        {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => bail!("log format must be `text` or `json`, not `{other}`"),
+        };
+        let admin_password = match (
+            args.admin_password.or(file.admin_password),
+            args.admin_password_file.or(file.admin_password_file),
+        ) {
+            (Some(p), _) => Some(Secret::new(p)),
+            (None, Some(path)) => Some(Secret::new(read_secret_file(&path)?)),
+            (None, None) => None,
+        };
+        let docker_host = args
+            .docker_host
+            .or(file.docker_host)
+            .or_else(|| std::env::var("DOCKER_HOST").ok().filter(|s| !s.is_empty()))
+            .unwrap_or_else(|| "unix:///var/run/docker.sock".to_owned());
+        let config = Self {
+            listen: args
+                .listen
+                .or(file.listen)
+                .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080))),
+            data_dir: args
+                .data_dir
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from("./berth-data")),
+            docker_host,
+            log_level: args
+                .log_level
+                .or(file.log_level)
+                .unwrap_or_else(|| "info".to_owned()),
+            log_format,
+            cors_origins: args.cors_origins.or(file.cors_origins).unwrap_or_default(),
+            https: args.https.or(file.https).unwrap_or(false),
+            request_timeout_secs: args.request_timeout.or(file.request_timeout).unwrap_or(60),
+            docker_timeout_secs: args.docker_timeout.or(file.docker_timeout).unwrap_or(15),
+            poll_interval_secs: args.poll_interval.or(file.poll_interval).unwrap_or(3),
+            max_body_bytes: args
+                .max_body_bytes
+                .or(file.max_body_bytes)
+                .unwrap_or(1024 * 1024),
+            policy: Policy {
+                allow_privileged: args
+                    .allow_privileged
+                    .or(file.allow_privileged)
+                    .unwrap_or(false),
+                forbidden_mount_paths: args
+                    .forbidden_mount_paths
+                    .or(file.forbidden_mount_paths)
+                    .unwrap_or_else(|| {
+                        DEFAULT_FORBIDDEN_MOUNT_PATHS
+                            .iter()
+                            .map(|s| (*s).to_owned())
+                            .collect()
+                    }),
+            },
+            admin_password,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if self.poll_interval_secs == 0 || self.poll_interval_secs > 3600 {
+            bail!("poll interval must be between 1 and 3600 seconds");
+        }
+        if self.docker_timeout_secs == 0 || self.request_timeout_secs == 0 {
+            bail!("timeouts must be at least 1 second");
+        }
+        if self.max_body_bytes < 1024 {
+            bail!("max body size must be at least 1024 bytes");
+        }
+        for origin in &self.cors_origins {
+            if !(origin.starts_with("http://") || origin.starts_with("https://")) {
+                bail!("CORS origin `{origin}` must start with http:// or https://");
+            }
+        }
+        Ok(())
+    }
+
+    /// A configuration for tests: everything default, data in `data_dir`.
+    pub fn for_tests(data_dir: &Path, docker_host: &str) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: data_dir.to_owned(),
+            docker_host: docker_host.to_owned(),
+            log_level: "info".to_owned(),
+            log_format: LogFormat::Text,
+            cors_origins: Vec::new(),
+            https: false,
+            request_timeout_secs: 60,
+            docker_timeout_secs: 10,
+            poll_interval_secs: 1,
+            max_body_bytes: 1024 * 1024,
+            policy: Policy {
+                allow_privileged: false,
+                forbidden_mount_paths: DEFAULT_FORBIDDEN_MOUNT_PATHS
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect(),
+            },
+            admin_password: None,
+        }
+    }
+}
+
+fn read_secret_file(path: &Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading secret file {}", path.display()))?;
+    Ok(text.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_the_file_and_the_file_over_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("berth.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9999\"\npoll_interval = 7\nlog_format = \"json\"\n",
+        )
+        .unwrap();
+        let args = ServeArgs {
+            config: Some(file),
+            listen: Some("127.0.0.1:7000".parse().unwrap()),
+            ..ServeArgs::default()
+        };
+        let config = Config::load(args).unwrap();
+        assert_eq!(config.listen.port(), 7000);
+        assert_eq!(config.poll_interval_secs, 7);
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.request_timeout_secs, 60);
+    }
+
+    #[test]
+    fn secrets_come_from_files_and_are_redacted_in_debug() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pw");
+        std::fs::write(&file, "correct horse battery\n").unwrap();
+        let args = ServeArgs {
+            admin_password_file: Some(file),
+            ..ServeArgs::default()
+        };
+        let config = Config::load(args).unwrap();
+        assert_eq!(
+            config.admin_password.as_ref().map(Secret::expose),
+            Some("correct horse battery")
+        );
+        assert!(!format!("{config:?}").contains("horse"));
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("berth.toml");
+        std::fs::write(&file, "lisen = \"127.0.0.1:1\"\n").unwrap();
+        let err = Config::load(ServeArgs {
+            config: Some(file),
+            ..ServeArgs::default()
+        })
+        .err()
+        .map(|e| format!("{e:#}"))
+        .unwrap_or_default();
+        assert!(err.contains("lisen"), "{err}");
+    }
+}

@@ -1,0 +1,195 @@
+//! Extractors whose rejections are Berth errors (never axum's plain-text ones).
+
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use berth_api::ErrorCode;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::AppError;
+
+/// A JSON body; a bad one is answered with the envelope.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Json<T>(pub T);
+
+impl<S, T> FromRequest<S> for Json<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Self(v)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> AppError {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => AppError::new(
+            ErrorCode::UnsupportedMediaType,
+            "send the body as JSON with `Content-Type: application/json`",
+        ),
+        JsonRejection::JsonDataError(e) => data_error(&e.body_text()),
+        JsonRejection::JsonSyntaxError(e) => AppError::new(
+            ErrorCode::InvalidJson,
+            format!("the body is not valid JSON: {}", inner(&e.body_text())),
+        ),
+        JsonRejection::BytesRejection(e) => bytes_rejection(&e),
+        other => AppError::new(ErrorCode::InvalidJson, other.body_text()),
+    }
+}
+
+/// serde's message names the field path first (`ports[0].host_port: invalid type…`); keep it as `field`.
+fn data_error(text: &str) -> AppError {
+    let detail = inner(text);
+    let field = detail
+        .split_once(": ")
+        .map(|(path, _)| path.replace('[', ".").replace(']', ""))
+        .filter(|p| !p.contains(' ') && p != ".");
+    let mut err = AppError::new(
+        ErrorCode::ValidationFailed,
+        format!("the body does not match the expected shape: {detail}"),
+    );
+    if let Some(field) = field {
+        err = err.with_field(field);
+    } else if let Some(name) = missing_field(detail) {
+        err = err.with_field(name);
+    }
+    err
+}
+
+fn missing_field(detail: &str) -> Option<String> {
+    let start = detail.find("missing field `")? + "missing field `".len();
+    let rest = &detail[start..];
+    Some(rest[..rest.find('`')?].to_owned())
+}
+
+/// Strips axum's "Failed to deserialize the JSON body into the target type: " prefix.
+fn inner(text: &str) -> &str {
+    text.split_once("type: ").map_or(text, |(_, rest)| rest)
+}
+
+fn bytes_rejection(e: &BytesRejection) -> AppError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::new(
+            ErrorCode::PayloadTooLarge,
+            "the body is larger than this server accepts",
+        )
+    } else {
+        AppError::new(
+            ErrorCode::InvalidJson,
+            format!("the body could not be read: {}", e.body_text()),
+        )
+    }
+}
+
+/// An optional JSON body: an empty body is `T::default()`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OptionalJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for OptionalJson<T>
+where
+    T: DeserializeOwned + Default,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
+        let has_type = req.headers().contains_key(CONTENT_TYPE);
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| bytes_rejection(&e))?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(T::default()));
+        }
+        if has_type && !is_json {
+            return Err(AppError::new(
+                ErrorCode::UnsupportedMediaType,
+                "send the body as JSON with `Content-Type: application/json`",
+            ));
+        }
+        serde_json::from_slice(&bytes).map(Self).map_err(|e| {
+            if e.is_data() {
+                let err = AppError::new(
+                    ErrorCode::ValidationFailed,
+                    format!("the body does not match the expected shape: {e}"),
+                );
+                match missing_field(&e.to_string()) {
+                    Some(f) => err.with_field(f),
+                    None => err,
+                }
+            } else {
+                AppError::new(
+                    ErrorCode::InvalidJson,
+                    format!("the body is not valid JSON: {e}"),
+                )
+            }
+        })
+    }
+}
+
+/// Query parameters; bad ones are a 400 envelope.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Self(q.0))
+            .map_err(|e: QueryRejection| {
+                AppError::new(
+                    ErrorCode::ValidationFailed,
+                    format!("bad query parameters: {}", inner(&e.body_text())),
+                )
+            })
+    }
+}
+
+/// Path parameters; bad ones are a 400 envelope.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Path<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Self(p.0))
+            .map_err(|e: PathRejection| {
+                AppError::new(
+                    ErrorCode::ValidationFailed,
+                    format!("bad path: {}", e.body_text()),
+                )
+            })
+    }
+}

@@ -1,0 +1,195 @@
+//! The HTTP layer: the router (one module per resource), its middleware, and `serve`.
+
+mod containers;
+mod docs;
+pub mod extract;
+mod health;
+mod hosts;
+mod images;
+pub mod middleware;
+mod networks;
+mod system;
+mod volumes;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::CorsLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+
+/// The OpenAPI document's fixed parts; paths are collected from the handlers.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Berth API", description = "Run, schedule and watch containers on every Docker host you own.\n\nErrors are always `{\"error\":{\"code\",\"message\",\"details\",\"field\"},\"status\":\"error\",\"request_id\"}`."),
+    tags(
+        (name = "health", description = "Liveness, readiness, component status"),
+        (name = "hosts", description = "Docker hosts"),
+        (name = "containers", description = "Containers"),
+        (name = "images", description = "Images"),
+        (name = "volumes", description = "Volumes"),
+        (name = "networks", description = "Networks"),
+        (name = "system", description = "Engine information"),
+    )
+)]
+struct ApiDoc;
+
+/// The `/api/v1` routes with their OpenAPI description.
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(hosts::list, hosts::create))
+        .routes(routes!(hosts::test_new))
+        .routes(routes!(hosts::get, hosts::update, hosts::delete))
+        .routes(routes!(hosts::test))
+        .routes(routes!(containers::list_all))
+        .routes(routes!(containers::list, containers::create))
+        .routes(routes!(containers::inspect, containers::remove))
+        .routes(routes!(containers::start))
+        .routes(routes!(containers::stop))
+        .routes(routes!(containers::restart))
+        .routes(routes!(containers::kill))
+        .routes(routes!(containers::pause))
+        .routes(routes!(containers::unpause))
+        .routes(routes!(containers::rename))
+        .routes(routes!(containers::top))
+        .routes(routes!(images::list))
+        .routes(routes!(images::pull))
+        .routes(routes!(images::prune))
+        .routes(routes!(images::inspect, images::remove))
+        .routes(routes!(images::history))
+        .routes(routes!(images::tag))
+        .routes(routes!(volumes::list, volumes::create))
+        .routes(routes!(volumes::prune))
+        .routes(routes!(volumes::inspect, volumes::remove))
+        .routes(routes!(networks::list, networks::create))
+        .routes(routes!(networks::prune))
+        .routes(routes!(networks::inspect, networks::remove))
+        .routes(routes!(networks::connect))
+        .routes(routes!(networks::disconnect))
+        .routes(routes!(system::info))
+        .routes(routes!(system::disk_usage))
+}
+
+/// The OpenAPI document (also used by tests that walk every route).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = build_openapi();
+    api
+}
+
+fn build_openapi() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let health = OpenApiRouter::new()
+        .routes(routes!(health::health))
+        .routes(routes!(health::live))
+        .routes(routes!(health::ready))
+        .routes(routes!(health::detailed));
+    let (api_router, api_doc) = api_routes().split_for_parts();
+    let (health_router, health_doc) = health.split_for_parts();
+    let mut doc = ApiDoc::openapi();
+    let mut prefixed = api_doc;
+    prefixed.paths.paths = std::mem::take(&mut prefixed.paths.paths)
+        .into_iter()
+        .map(|(path, item)| (format!("/api/v1{path}"), item))
+        .collect();
+    doc.merge(prefixed);
+    doc.merge(health_doc);
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    let router = Router::new()
+        .nest("/api/v1", api_router)
+        .merge(health_router);
+    (router, doc)
+}
+
+/// The whole application: routes, docs, middleware.
+pub fn router(state: AppState) -> Router {
+    let (routes, doc) = build_openapi();
+    let doc_json = std::sync::Arc::new(doc.to_json().unwrap_or_else(|_| "{}".to_owned()));
+    let config = state.config.clone();
+    let api = routes
+        .route(
+            "/api/v1/openapi.json",
+            get(move || docs::openapi_json(doc_json.clone())),
+        )
+        .route("/api/docs", get(docs::page))
+        .route("/api/docs/docs.js", get(docs::script))
+        .route("/api", axum::routing::any(middleware::api_not_found))
+        .route(
+            "/api/{*rest}",
+            axum::routing::any(middleware::api_not_found),
+        )
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(config.request_timeout_secs),
+        ))
+        .layer(DefaultBodyLimit::max(config.max_body_bytes));
+    let mut app = api
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
+        .layer(axum::middleware::from_fn(middleware::envelope_errors))
+        .layer(CompressionLayer::new().gzip(true))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ));
+    if !config.cors_origins.is_empty() {
+        let origins: Vec<HeaderValue> = config
+            .cors_origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o).ok())
+            .collect();
+        app = app.layer(
+            CorsLayer::new()
+                .allow_origin(origins)
+                .allow_methods([
+                    Method::GET,
+                    Method::POST,
+                    Method::PATCH,
+                    Method::PUT,
+                    Method::DELETE,
+                ])
+                .allow_headers([
+                    header::CONTENT_TYPE,
+                    header::AUTHORIZATION,
+                    middleware::X_REQUEST_ID,
+                ])
+                .expose_headers([middleware::X_REQUEST_ID])
+                .allow_credentials(true),
+        );
+    }
+    app.layer(
+        TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req
+                .extensions()
+                .get::<middleware::RequestId>()
+                .map(|r| r.0.clone())
+                .unwrap_or_default();
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }),
+    )
+    .layer(axum::middleware::from_fn(middleware::request_id))
+    .with_state(state)
+}
+
+/// Serves `router` on `listener` until `shutdown` is cancelled; in-flight requests finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let app = router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { shutdown.cancelled().await })
+    .await
+}

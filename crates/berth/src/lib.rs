@@ -1,0 +1,86 @@
+//! Berth: one program that runs, schedules and watches containers on every Docker host you own.
+//!
+//! The library holds the server; `main.rs` is a thin command line over it. Subsystems are folders:
+//! `http/` (routes and middleware), `engine/` (Docker hosts), `store/` (SQL).
+
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod http;
+pub mod state;
+pub mod store;
+pub mod validate;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::engine::Engines;
+use crate::state::AppState;
+use crate::store::Store;
+
+/// Opens the store, registers the hosts and starts their pollers: everything but the listener.
+pub async fn build_state(config: Config, shutdown: CancellationToken) -> anyhow::Result<AppState> {
+    let store = Store::open(&config.data_dir).await?;
+    let engines = Arc::new(Engines::new(
+        &config.data_dir,
+        Duration::from_secs(config.docker_timeout_secs),
+        Duration::from_secs(config.poll_interval_secs),
+        shutdown,
+    ));
+    engines
+        .load(&store, &config.docker_host)
+        .await
+        .context("loading hosts")?;
+    Ok(AppState {
+        store,
+        engines,
+        config: Arc::new(config),
+        started_at: Instant::now(),
+    })
+}
+
+/// `berth serve`: runs until SIGINT/SIGTERM, then finishes in-flight requests, stops background
+/// loops and closes the database.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    tracing::info!(config = ?config, "starting berth {}", env!("CARGO_PKG_VERSION"));
+    let shutdown = CancellationToken::new();
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    let state = build_state(config, shutdown.clone()).await?;
+    tracing::info!(address = %listener.local_addr()?, "listening");
+    tokio::spawn(signal_shutdown(shutdown.clone()));
+    let store = state.store.clone();
+    http::serve(listener, state, shutdown).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn signal_shutdown(shutdown: CancellationToken) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+    shutdown.cancel();
+}

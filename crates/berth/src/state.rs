@@ -1,0 +1,21 @@
+//! `AppState`: everything a request handler needs, passed explicitly (never global).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::config::Config;
+use crate::engine::Engines;
+use crate::store::Store;
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// The Docker hosts.
+    pub engines: Arc<Engines>,
+    /// The effective configuration.
+    pub config: Arc<Config>,
+    /// When the server started.
+    pub started_at: Instant,
+}

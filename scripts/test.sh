@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The project's test command: ./scripts/test.sh
+#
+#   1. prepare the real Docker test environment (scripts/test-env.sh)
+#   2. cargo fmt --check, cargo clippy -D warnings
+#   3. the Rust test suite (cargo-nextest, or cargo test as a fallback)
+#   4. (later) web UI checks, once web/package.json exists
+#
+# Exits non-zero as soon as a step fails.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+# --- 1. Docker test environment ---------------------------------------------
+step "preparing Docker test environment"
+if [ "$(id -u)" -eq 0 ]; then
+    ./scripts/test-env.sh
+elif command -v sudo >/dev/null 2>&1; then
+    sudo ./scripts/test-env.sh
+else
+    echo "scripts/test-env.sh needs root (and sudo is not available)" >&2
+    exit 1
+fi
+# shellcheck disable=SC1091
+. /run/berth-test/env
+
+# --- 2. formatting and lints --------------------------------------------------
+step "cargo fmt --all -- --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+# --- 3. Rust tests --------------------------------------------------------------
+if cargo nextest --version >/dev/null 2>&1; then
+    step "cargo nextest run --workspace --no-fail-fast"
+    cargo nextest run --workspace --no-fail-fast
+else
+    step "cargo test --workspace --no-fail-fast (cargo-nextest not installed)"
+    cargo test --workspace --no-fail-fast
+fi
+
+# --- 4. web UI (hook point) -----------------------------------------------------
+if [ -f web/package.json ]; then
+    step "web/ checks"
+    # TODO: add the web UI steps here once web/ exists, e.g.
+    #   (cd web && npm ci && npm run lint && npm run typecheck && npm test && npm run build)
+    echo "web/package.json found; no web steps configured yet" >&2
+fi
+
+step "all checks passed"
