@@ -1,0 +1,366 @@
+//! Test harness: a real `berth` server on port 0 with a fresh database, a client that speaks the
+//! API, and helpers to make (and always clean up) real containers on the real engines.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use berth::config::Config;
+use berth::state::AppState;
+use bollard::Docker;
+use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::query_parameters::{
+    CreateContainerOptions, ListContainersOptions, RemoveContainerOptions,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+/// The busybox image the CI script builds (`FROM scratch` + static busybox).
+pub fn test_image() -> String {
+    std::env::var("BERTH_TEST_IMAGE").unwrap_or_else(|_| "berth-test/busybox:latest".to_owned())
+}
+
+/// A second image that differs from the first.
+pub fn test_image_alt() -> String {
+    std::env::var("BERTH_TEST_IMAGE_ALT").unwrap_or_else(|_| "berth-test/busybox:alt".to_owned())
+}
+
+/// The primary engine's address.
+pub fn docker1_url() -> String {
+    std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".to_owned())
+}
+
+/// The second engine's unix socket (started by scripts/test-env.sh).
+pub fn docker2_url() -> String {
+    std::env::var("BERTH_TEST_DOCKER2")
+        .unwrap_or_else(|_| "unix:///run/berth-test/docker2.sock".to_owned())
+}
+
+/// The second engine's TLS endpoint.
+pub fn docker2_tcp_url() -> String {
+    std::env::var("BERTH_TEST_DOCKER2_TCP").unwrap_or_else(|_| "tcp://127.0.0.1:23760".to_owned())
+}
+
+/// Folder with ca.pem, cert.pem, key.pem for the second engine's TLS endpoint.
+pub fn tls_dir() -> std::path::PathBuf {
+    std::env::var("BERTH_TEST_TLS_DIR")
+        .unwrap_or_else(|_| "/run/berth-test/tls".to_owned())
+        .into()
+}
+
+/// The local registry (`127.0.0.1:5000`), when the test environment has one.
+pub fn registry() -> Option<String> {
+    std::env::var("BERTH_TEST_REGISTRY")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+/// A unique name with a readable prefix.
+pub fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..10]
+    )
+}
+
+/// A running Berth server.
+pub struct TestApp {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// A client without cookies or default headers.
+    pub client: reqwest::Client,
+    /// Its state (for reaching into subsystems).
+    pub state: AppState,
+    shutdown: CancellationToken,
+    _dir: tempfile::TempDir,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl TestApp {
+    /// Starts a server with the default test configuration against the primary engine.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Starts a server after `tweak` has adjusted the configuration.
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::for_tests(dir.path(), &docker1_url());
+        tweak(&mut config);
+        let shutdown = CancellationToken::new();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = berth::build_state(config, shutdown.clone()).await.unwrap();
+        let server = tokio::spawn(berth::http::serve(
+            listener,
+            state.clone(),
+            shutdown.clone(),
+        ));
+        let app = Self {
+            addr,
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(120))
+                .build()
+                .unwrap(),
+            state,
+            shutdown,
+            _dir: dir,
+            server,
+        };
+        app.wait_online("local").await;
+        app
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        let _ = self.server.await;
+        self.state.store.close().await;
+    }
+
+    /// Full URL of a path.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Sends a request with an optional JSON body.
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// GET.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.request(Method::GET, path, None).await
+    }
+
+    /// POST with a JSON body.
+    pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.request(Method::POST, path, Some(body)).await
+    }
+
+    /// POST without a body.
+    pub async fn post_empty(&self, path: &str) -> reqwest::Response {
+        self.request(Method::POST, path, None).await
+    }
+
+    /// PATCH with a JSON body.
+    pub async fn patch(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.request(Method::PATCH, path, Some(body)).await
+    }
+
+    /// DELETE.
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        self.request(Method::DELETE, path, None).await
+    }
+
+    /// Adds a host through the API and waits until it is online.
+    pub async fn add_host(&self, name: &str, url: &str) -> Value {
+        let res = self
+            .post(
+                "/api/v1/hosts",
+                &serde_json::json!({ "name": name, "url": url }),
+            )
+            .await;
+        let (status, body) = json(res).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        self.wait_online(name).await;
+        body
+    }
+
+    /// Waits (up to 20 s) until the poller reports the host online.
+    pub async fn wait_online(&self, name: &str) {
+        self.wait_status(name, "online", Duration::from_secs(20))
+            .await;
+    }
+
+    /// Waits until the host's status is `status`; panics after `limit`.
+    pub async fn wait_status(&self, name: &str, status: &str, limit: Duration) {
+        let started = std::time::Instant::now();
+        loop {
+            let (_, body) = json(self.get(&format!("/api/v1/hosts/{name}")).await).await;
+            if body["state"]["status"] == status {
+                return;
+            }
+            assert!(
+                started.elapsed() < limit,
+                "host {name} not {status} after {limit:?}: {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+/// Reads a response as (status, JSON body); a non-JSON body becomes a JSON string.
+pub async fn json(res: reqwest::Response) -> (StatusCode, Value) {
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, body)
+}
+
+/// Asserts an error envelope with this status and code; answers the body.
+pub async fn expect_error(res: reqwest::Response, status: StatusCode, code: &str) -> Value {
+    let request_id = res
+        .headers()
+        .get("x-request-id")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let (got, body) = json(res).await;
+    assert_eq!(got, status, "{body}");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert_eq!(body["status"], "error", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    assert_eq!(body["request_id"].as_str(), request_id.as_deref(), "{body}");
+    body
+}
+
+/// Real containers made directly on an engine (not through Berth), labelled with a per-test id
+/// and removed when this guard drops.
+pub struct Containers {
+    /// The engine.
+    pub docker: Docker,
+    /// The engine's address.
+    pub url: String,
+    /// The label value every container of this guard carries under `berth.test`.
+    pub run_id: String,
+}
+
+impl Containers {
+    /// A guard on the primary engine.
+    pub fn local() -> Self {
+        Self::on(&docker1_url())
+    }
+
+    /// A guard on the engine at `url` (unix://).
+    pub fn on(url: &str) -> Self {
+        let docker = Docker::connect_with_unix(url, 120, bollard::API_DEFAULT_VERSION).unwrap();
+        Self {
+            docker,
+            url: url.to_owned(),
+            run_id: unique("run"),
+        }
+    }
+
+    /// The label filter that finds this guard's containers: `berth.test=<run id>`.
+    pub fn label(&self) -> String {
+        format!("berth.test={}", self.run_id)
+    }
+
+    /// Creates (and with `start` starts) a busybox container running `cmd`; answers its id.
+    pub async fn create(&self, name: &str, cmd: &[&str], start: bool) -> String {
+        self.create_with(name, cmd, start, HashMap::new(), HostConfig::default())
+            .await
+    }
+
+    /// Like [`Containers::create`] with extra labels and host config.
+    pub async fn create_with(
+        &self,
+        name: &str,
+        cmd: &[&str],
+        start: bool,
+        labels: HashMap<String, String>,
+        host_config: HostConfig,
+    ) -> String {
+        let docker = self.docker.clone().negotiate_version().await.unwrap();
+        let mut all_labels = labels;
+        all_labels.insert("berth.test".to_owned(), self.run_id.clone());
+        let mut hc = host_config;
+        if hc.network_mode.is_none() {
+            // The second engine has no bridge; `none` works on both.
+            hc.network_mode = Some("none".to_owned());
+        }
+        let body = ContainerCreateBody {
+            image: Some(test_image()),
+            cmd: Some(cmd.iter().map(|s| (*s).to_owned()).collect()),
+            labels: Some(all_labels),
+            host_config: Some(hc),
+            ..Default::default()
+        };
+        let created = docker
+            .create_container(
+                Some(CreateContainerOptions {
+                    name: Some(name.to_owned()),
+                    ..Default::default()
+                }),
+                body,
+            )
+            .await
+            .unwrap();
+        if start {
+            docker.start_container(&created.id, None).await.unwrap();
+        }
+        created.id
+    }
+
+    /// Removes every container carrying this guard's label (also run on drop).
+    pub async fn cleanup(&self) {
+        let docker = self.docker.clone().negotiate_version().await.unwrap();
+        let filters = HashMap::from([("label".to_owned(), vec![self.label()])]);
+        let list = docker
+            .list_containers(Some(ListContainersOptions {
+                all: true,
+                filters: Some(filters),
+                ..Default::default()
+            }))
+            .await
+            .unwrap_or_default();
+        for c in list {
+            if let Some(id) = c.id {
+                let _ = docker
+                    .remove_container(
+                        &id,
+                        Some(RemoveContainerOptions {
+                            force: true,
+                            v: true,
+                            link: false,
+                        }),
+                    )
+                    .await;
+            }
+        }
+    }
+}
+
+impl Drop for Containers {
+    fn drop(&mut self) {
+        // Synchronous, so it also runs when a test panics; the CLI avoids needing a runtime here.
+        let host = self.url.clone();
+        let ids = std::process::Command::new("docker")
+            .args([
+                "-H",
+                &host,
+                "ps",
+                "-aq",
+                "--filter",
+                &format!("label={}", self.label()),
+            ])
+            .output();
+        if let Ok(out) = ids {
+            let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect();
+            if !ids.is_empty() {
+                let _ = std::process::Command::new("docker")
+                    .args(["-H", &host, "rm", "-fv"])
+                    .args(&ids)
+                    .output();
+            }
+        }
+    }
+}
