@@ -4,7 +4,7 @@
 #   1. prepare the real Docker test environment (scripts/test-env.sh)
 #   2. cargo fmt --check, cargo clippy -D warnings
 #   3. the Rust test suite (cargo-nextest, or cargo test as a fallback)
-#   4. (later) web UI checks, once web/package.json exists
+#   4. the generated TypeScript API types are committed and current
 #
 # Exits non-zero as soon as a step fails.
 set -euo pipefail
@@ -42,12 +42,13 @@ else
     cargo test --workspace --no-fail-fast
 fi
 
-# --- 4. web UI (hook point) -----------------------------------------------------
-if [ -f web/package.json ]; then
-    step "web/ checks"
-    # TODO: add the web UI steps here once web/ exists, e.g.
-    #   (cd web && npm ci && npm run lint && npm run typecheck && npm test && npm run build)
-    echo "web/package.json found; no web steps configured yet" >&2
+# --- 4. the TypeScript types the web UI imports are current -------------------
+# The tests above re-export them from crates/berth-api (ts-rs); a change must be committed.
+step "web/src/api/types matches crates/berth-api"
+if [ -n "$(git status --porcelain -- web/src/api/types)" ]; then
+    git status --porcelain -- web/src/api/types >&2
+    echo "the generated TypeScript types changed: run 'cargo test -p berth-api' and commit web/src/api/types" >&2
+    exit 1
 fi
 
 step "all checks passed"

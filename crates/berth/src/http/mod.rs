@@ -173,7 +173,8 @@ pub fn router(state: AppState) -> Router {
                 .map(|r| r.0.clone())
                 .unwrap_or_default();
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-        }),
+        })
+        .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
     )
     .layer(axum::middleware::from_fn(middleware::request_id))
     .with_state(state)
