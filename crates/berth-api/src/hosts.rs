@@ -6,11 +6,12 @@ use ts_rs::TS;
 use utoipa::ToSchema;
 
 /// Whether the host's engine answered the last poll.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
 pub enum HostStatus {
     /// Not polled yet.
+    #[default]
     Unknown,
     /// The engine answered the last poll.
     Online,
@@ -70,12 +71,6 @@ pub struct HostState {
     pub cpus: Option<u32>,
     /// Memory the engine reports, in bytes.
     pub memory_bytes: Option<u64>,
-}
-
-impl Default for HostStatus {
-    fn default() -> Self {
-        Self::Unknown
-    }
 }
 
 /// TLS client material for a `tcp://` engine, as PEM text. Stored on the server with owner-only

@@ -35,7 +35,17 @@ pub fn image_ref(field: &str, value: &str) -> Result<(), AppError> {
             "an image reference is required",
         ));
     }
-    if value.len() > 512 || !(IMAGE_REF.is_match(value) || IMAGE_ID.is_match(value)) {
+    // The first component is a registry only if it looks like one (Docker's rule); otherwise it
+    // is part of the repository path, which must be lower-case.
+    let first = value.split('/').next().unwrap_or_default();
+    let is_domain =
+        value.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
+    let bad_case = !is_domain
+        && value
+            .split(['@', ':'])
+            .next()
+            .is_some_and(|repo| repo.chars().any(|c| c.is_ascii_uppercase()));
+    if value.len() > 512 || bad_case || !(IMAGE_REF.is_match(value) || IMAGE_ID.is_match(value)) {
         return Err(AppError::validation(
             field,
             format!(

@@ -47,6 +47,7 @@ fn start(cmd: &mut Command) -> (Child, Vec<String>) {
         }
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!("berth did not start: {lines:?}");
 }
 
@@ -66,6 +67,7 @@ fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
         }
         if Instant::now() > deadline {
             let _ = child.kill();
+            let _ = child.wait();
             panic!("berth did not exit within {limit:?}");
         }
         std::thread::sleep(Duration::from_millis(50));

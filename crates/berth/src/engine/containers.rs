@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use berth_api::ErrorCode;
 use berth_api::containers::{
     ContainerCreate, ContainerCreated, ContainerDetail, ContainerState, ContainerSummary,
     ContainerTop, GpuRequest, HealthInfo, MountInfo, NetworkAttachment, PortMapping,
@@ -106,7 +107,12 @@ impl HostHandle {
             })?;
         let mut started = false;
         if spec.start {
-            self.start_container(&created.id).await?;
+            if let Err(e) = self.start_container(&created.id).await {
+                // Nothing half-made: a container that cannot start goes, so a retry finds its
+                // name free and the failed request leaves nothing the client was not told of.
+                let _ = self.remove_container(&created.id, true, true).await;
+                return Err(e);
+            }
             started = true;
         }
         let name = match &spec.name {
@@ -133,7 +139,13 @@ impl HostHandle {
             self.call(|d| async move { d.start_container(&key, None).await })
                 .await,
         )
-        .map_err(|e| e.into_app(Resource::Container, id))
+        .map_err(|e| {
+            conflict_on(
+                e,
+                id,
+                &["port is already allocated", "address already in use"],
+            )
+        })
     }
 
     /// Stops a container; stopping a stopped one is not an error.
@@ -196,7 +208,7 @@ impl HostHandle {
         let key = id.to_owned();
         self.call(|d| async move { d.unpause_container(&key).await })
             .await
-            .map_err(|e| e.into_app(Resource::Container, id))
+            .map_err(|e| conflict_on(e, id, &["is not paused"]))
     }
 
     /// Renames a container.
@@ -246,6 +258,23 @@ impl HostHandle {
             titles: top.titles.unwrap_or_default(),
             processes: top.processes.unwrap_or_default(),
         })
+    }
+}
+
+/// The engine answers some state conflicts with a 500 (a taken host port, unpausing a container
+/// that is not paused); those are conflicts, not engine faults.
+fn conflict_on(e: EngineError, id: &str, needles: &[&str]) -> AppError {
+    let conflict = matches!(
+        &e,
+        EngineError::Api(bollard::errors::Error::DockerResponseServerError { message, .. })
+            if needles.iter().any(|n| message.contains(n))
+    );
+    let err = e.into_app(Resource::Container, id);
+    if conflict {
+        AppError::new(ErrorCode::Conflict, err.message)
+            .with_details(serde_json::json!({ "id": id }))
+    } else {
+        err
     }
 }
 

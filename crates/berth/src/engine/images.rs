@@ -163,8 +163,10 @@ impl HostHandle {
             Err(e) => return Err(e.into_app(Resource::Image, image)),
         }
         let after = self.image_id(image).await;
+        // A digest reference keeps its `@`; only a tag is joined with `:`.
+        let separator = if image.contains('@') { '@' } else { ':' };
         Ok(ImagePullResult {
-            image: format!("{from_image}:{tag}"),
+            image: format!("{from_image}{separator}{tag}"),
             updated: after.is_some() && before != after,
             id: after,
             digest: agg.digest,

@@ -208,13 +208,13 @@ pub fn check_url(url: &str, tls: bool) -> Result<(), AppError> {
             format!("`{url}` needs a host name, e.g. tcp://10.0.0.5:2376"),
         ));
     }
-    if let Some((_, port)) = authority.rsplit_once(':') {
-        if port.parse::<u16>().map_or(true, |p| p == 0) {
-            return Err(AppError::validation(
-                "url",
-                format!("`{port}` is not a port number"),
-            ));
-        }
+    if let Some((_, port)) = authority.rsplit_once(':')
+        && port.parse::<u16>().map_or(true, |p| p == 0)
+    {
+        return Err(AppError::validation(
+            "url",
+            format!("`{port}` is not a port number"),
+        ));
     }
     if scheme == "https" && !tls {
         return Err(AppError::validation(
@@ -250,7 +250,13 @@ async fn test_connection(
     tls_dir: Option<&Path>,
     limit: Duration,
 ) -> Result<HostTestResult, AppError> {
-    let docker = connect(url, tls_dir)?;
+    // A malformed address is the caller's mistake; one that cannot be used (no socket there,
+    // unreadable certificates) is a failed test.
+    check_url(url, tls_dir.is_some())?;
+    let docker = match connect(url, tls_dir) {
+        Ok(docker) => docker,
+        Err(e) => return Ok(failed_test(0.0, e.message)),
+    };
     let started = Instant::now();
     let outcome = tokio::time::timeout(limit, async move {
         let docker = docker.negotiate_version().await?;

@@ -121,6 +121,9 @@ impl HostHandle {
 
     /// Attaches a container to a network.
     pub async fn connect_network(&self, id: &str, req: &NetworkConnect) -> Result<(), AppError> {
+        // The engine accepts any network name for a container that is not running (and the
+        // container then fails to start), so check that the network exists first.
+        self.inspect_network(id).await?;
         let key = id.to_owned();
         let body = NetworkConnectRequest {
             container: req.container.clone(),

@@ -17,13 +17,13 @@ pub fn check_create(spec: &mut ContainerCreate, policy: &Policy) -> Result<(), A
         validate::container_name("name", name)?;
     }
     for (field, args) in [("command", &spec.command), ("entrypoint", &spec.entrypoint)] {
-        if let Some(args) = args {
-            if args.iter().any(|a| a.contains('\0')) {
-                return Err(AppError::validation(
-                    field,
-                    "arguments may not contain NUL bytes",
-                ));
-            }
+        if let Some(args) = args
+            && args.iter().any(|a| a.contains('\0'))
+        {
+            return Err(AppError::validation(
+                field,
+                "arguments may not contain NUL bytes",
+            ));
         }
     }
     for (name, value) in &spec.env {
@@ -48,21 +48,21 @@ pub fn check_create(spec: &mut ContainerCreate, policy: &Policy) -> Result<(), A
         if let Some(h) = p.host_port {
             validate::port(&format!("ports.{i}.host_port"), h)?;
         }
-        if let Some(proto) = &p.protocol {
-            if !matches!(proto.as_str(), "tcp" | "udp" | "sctp") {
-                return Err(AppError::validation(
-                    format!("ports.{i}.protocol"),
-                    "protocol must be tcp, udp or sctp",
-                ));
-            }
+        if let Some(proto) = &p.protocol
+            && !matches!(proto.as_str(), "tcp" | "udp" | "sctp")
+        {
+            return Err(AppError::validation(
+                format!("ports.{i}.protocol"),
+                "protocol must be tcp, udp or sctp",
+            ));
         }
-        if let Some(ip) = &p.host_ip {
-            if ip.parse::<std::net::IpAddr>().is_err() {
-                return Err(AppError::validation(
-                    format!("ports.{i}.host_ip"),
-                    format!("`{ip}` is not an IP address"),
-                ));
-            }
+        if let Some(ip) = &p.host_ip
+            && ip.parse::<std::net::IpAddr>().is_err()
+        {
+            return Err(AppError::validation(
+                format!("ports.{i}.host_ip"),
+                format!("`{ip}` is not an IP address"),
+            ));
         }
     }
     for (i, m) in spec.mounts.iter_mut().enumerate() {
@@ -109,29 +109,29 @@ pub fn check_create(spec: &mut ContainerCreate, policy: &Policy) -> Result<(), A
             ));
         }
     }
-    if let Some(cpus) = spec.cpus {
-        if !(cpus > 0.0 && cpus <= 1024.0) {
-            return Err(AppError::validation(
-                "cpus",
-                "cpus must be more than 0 and at most 1024",
-            ));
-        }
+    if let Some(cpus) = spec.cpus
+        && !(cpus > 0.0 && cpus <= 1024.0)
+    {
+        return Err(AppError::validation(
+            "cpus",
+            "cpus must be more than 0 and at most 1024",
+        ));
     }
-    if let Some(mem) = spec.memory_bytes {
-        if mem < 6 * 1024 * 1024 {
-            return Err(AppError::validation(
-                "memory_bytes",
-                "the memory limit must be at least 6 MiB (6291456 bytes)",
-            ));
-        }
+    if let Some(mem) = spec.memory_bytes
+        && mem < 6 * 1024 * 1024
+    {
+        return Err(AppError::validation(
+            "memory_bytes",
+            "the memory limit must be at least 6 MiB (6291456 bytes)",
+        ));
     }
-    if let Some(network) = &spec.network {
-        if network.is_empty() || network.len() > 128 {
-            return Err(AppError::validation(
-                "network",
-                "the network name must be 1–128 characters",
-            ));
-        }
+    if let Some(network) = &spec.network
+        && (network.is_empty() || network.len() > 128)
+    {
+        return Err(AppError::validation(
+            "network",
+            "the network name must be 1–128 characters",
+        ));
     }
     if let Some(g) = &spec.gpus {
         match (g.count, &g.device_ids) {

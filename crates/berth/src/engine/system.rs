@@ -8,6 +8,9 @@ use bollard::query_parameters::{ListContainersOptions, ListImagesOptions};
 use super::{HostHandle, Resource};
 use crate::error::AppError;
 
+/// Total, active, size and reclaimable, as the engine reports each kind.
+type UsageCounts = (Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+
 fn n(v: Option<i64>) -> u64 {
     v.and_then(|v| u64::try_from(v).ok()).unwrap_or(0)
 }
@@ -60,7 +63,7 @@ impl HostHandle {
             .call(|d| async move { d.df(None).await })
             .await
             .map_err(|e| e.into_app(Resource::Engine, ""))?;
-        let item = |u: Option<(Option<i64>, Option<i64>, Option<i64>, Option<i64>)>| {
+        let item = |u: Option<UsageCounts>| {
             u.map(|(total, active, size, reclaimable)| DiskUsageItem {
                 count: n(total),
                 active: n(active),

@@ -76,11 +76,20 @@ impl HostHandle {
 
     /// Removes unused volumes; `all` includes named ones on engines that spare them by default.
     pub async fn prune_volumes(&self, all: bool) -> Result<PruneResult, AppError> {
-        let options = PruneVolumesOptions {
-            filters: all.then(|| HashMap::from([("all".to_owned(), vec!["true".to_owned()])])),
-        };
         let res = self
-            .call(|d| async move { d.prune_volumes(Some(options)).await })
+            .call(|d| async move {
+                // Engines before API 1.42 know no `all` filter (400) and prune named volumes anyway.
+                let spares_named = d.client_version()
+                    >= bollard::ClientVersion {
+                        major_version: 1,
+                        minor_version: 42,
+                    };
+                let options = PruneVolumesOptions {
+                    filters: (all && spares_named)
+                        .then(|| HashMap::from([("all".to_owned(), vec!["true".to_owned()])])),
+                };
+                d.prune_volumes(Some(options)).await
+            })
             .await
             .map_err(|e| e.into_app(Resource::Engine, ""))?;
         Ok(PruneResult {

@@ -329,6 +329,15 @@ pub async fn kill(
 ) -> AppResult<Response> {
     if let Some(signal) = &req.signal {
         validate::signal("signal", signal)?;
+        // A number must name a Linux signal; the engine answers others with a 500.
+        if signal.bytes().all(|b| b.is_ascii_digit())
+            && !signal.parse::<u8>().is_ok_and(|n| (1..=64).contains(&n))
+        {
+            return Err(AppError::validation(
+                "signal",
+                format!("`{signal}` is not a signal number (1–64)"),
+            ));
+        }
     }
     state
         .engines
@@ -397,17 +406,16 @@ pub async fn top(
     Path(p): Path<ContainerPath>,
     Query(q): Query<TopQuery>,
 ) -> AppResult<Json<ContainerTop>> {
-    if let Some(args) = &q.ps_args {
-        if args.len() > 64
+    if let Some(args) = &q.ps_args
+        && (args.len() > 64
             || !args
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || " -,".contains(c))
-        {
-            return Err(AppError::validation(
-                "ps_args",
-                "ps arguments may hold letters, digits, spaces, `-` and `,` only",
-            ));
-        }
+                .all(|c| c.is_ascii_alphanumeric() || " -,".contains(c)))
+    {
+        return Err(AppError::validation(
+            "ps_args",
+            "ps arguments may hold letters, digits, spaces, `-` and `,` only",
+        ));
     }
     Ok(Json(
         state

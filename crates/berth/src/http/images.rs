@@ -87,18 +87,17 @@ pub async fn pull(
     Json(req): Json<ImagePullRequest>,
 ) -> AppResult<Json<ImagePullResult>> {
     validate::image_ref("image", &req.image)?;
-    if let Some(platform) = &req.platform {
-        if platform.is_empty()
+    if let Some(platform) = &req.platform
+        && (platform.is_empty()
             || platform.len() > 64
             || !platform
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
-        {
-            return Err(AppError::validation(
-                "platform",
-                "a platform looks like linux/amd64",
-            ));
-        }
+                .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c)))
+    {
+        return Err(AppError::validation(
+            "platform",
+            "a platform looks like linux/amd64",
+        ));
     }
     let host = state.engines.get(&host)?;
     Ok(Json(

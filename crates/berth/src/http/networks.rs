@@ -73,13 +73,13 @@ pub async fn create(
     Json(req): Json<NetworkCreate>,
 ) -> AppResult<(StatusCode, Json<Network>)> {
     validate::object_name("name", &req.name)?;
-    if let Some(driver) = &req.driver {
-        if driver.is_empty() || driver.len() > 64 || driver.contains(char::is_whitespace) {
-            return Err(AppError::validation(
-                "driver",
-                "a driver name is 1–64 characters without spaces",
-            ));
-        }
+    if let Some(driver) = &req.driver
+        && (driver.is_empty() || driver.len() > 64 || driver.contains(char::is_whitespace))
+    {
+        return Err(AppError::validation(
+            "driver",
+            "a driver name is 1–64 characters without spaces",
+        ));
     }
     if let Some(subnet) = &req.subnet {
         check_cidr("subnet", subnet)?;
@@ -94,7 +94,12 @@ pub async fn create(
     }
     let host = state.engines.get(&host)?;
     // Docker allows two networks of one name; Berth addresses networks by name, so it does not.
-    if host.inspect_network(&req.name).await.is_ok() {
+    // The engine's lookup also matches id prefixes: only a network of this very name conflicts.
+    if host
+        .inspect_network(&req.name)
+        .await
+        .is_ok_and(|n| n.name == req.name)
+    {
         return Err(AppError::new(
             berth_api::ErrorCode::Conflict,
             format!("a network named `{}` already exists", req.name),

@@ -56,13 +56,13 @@ pub async fn create(
     if let Some(name) = &req.name {
         validate::object_name("name", name)?;
     }
-    if let Some(driver) = &req.driver {
-        if driver.is_empty() || driver.len() > 128 || driver.contains(char::is_whitespace) {
-            return Err(AppError::validation(
-                "driver",
-                "a driver name is 1–128 characters without spaces",
-            ));
-        }
+    if let Some(driver) = &req.driver
+        && (driver.is_empty() || driver.len() > 128 || driver.contains(char::is_whitespace))
+    {
+        return Err(AppError::validation(
+            "driver",
+            "a driver name is 1–128 characters without spaces",
+        ));
     }
     let host = state.engines.get(&host)?;
     if let Some(name) = &req.name {
