@@ -126,23 +126,10 @@ where
                 "send the body as JSON with `Content-Type: application/json`",
             ));
         }
-        serde_json::from_slice(&bytes).map(Self).map_err(|e| {
-            if e.is_data() {
-                let err = AppError::new(
-                    ErrorCode::ValidationFailed,
-                    format!("the body does not match the expected shape: {e}"),
-                );
-                match missing_field(&e.to_string()) {
-                    Some(f) => err.with_field(f),
-                    None => err,
-                }
-            } else {
-                AppError::new(
-                    ErrorCode::InvalidJson,
-                    format!("the body is not valid JSON: {e}"),
-                )
-            }
-        })
+        // Same parser and error mapping as `Json`, so a bad field is named the same way.
+        axum::Json::<T>::from_bytes(&bytes)
+            .map(|axum::Json(v)| Self(v))
+            .map_err(json_rejection)
     }
 }
 
