@@ -4,7 +4,7 @@
 #   1. prepare the real Docker test environment (scripts/test-env.sh)
 #   2. cargo fmt --check, cargo clippy -D warnings
 #   3. the Rust test suite (cargo-nextest, or cargo test as a fallback)
-#   4. the generated TypeScript API types are committed and current
+#   4. the generated TypeScript API types and permission table are committed and current
 #
 # Exits non-zero as soon as a step fails.
 set -euo pipefail
@@ -42,12 +42,13 @@ else
     cargo test --workspace --no-fail-fast
 fi
 
-# --- 4. the TypeScript types the web UI imports are current -------------------
-# The tests above re-export them from crates/berth-api (ts-rs); a change must be committed.
-step "web/src/api/types matches crates/berth-api"
-if [ -n "$(git status --porcelain -- web/src/api/types)" ]; then
-    git status --porcelain -- web/src/api/types >&2
-    echo "the generated TypeScript types changed: run 'cargo test -p berth-api' and commit web/src/api/types" >&2
+# --- 4. generated files are committed and current ------------------------------
+# The tests above rewrite the TypeScript types (ts-rs, from crates/berth-api) and the permission
+# table (docs/permissions.md, from crates/berth/src/auth/permissions.rs); a change must be committed.
+step "generated files (web/src/api/types, docs/permissions.md) are current"
+if [ -n "$(git status --porcelain -- web/src/api/types docs/permissions.md)" ]; then
+    git status --porcelain -- web/src/api/types docs/permissions.md >&2
+    echo "generated files changed: run 'cargo test --workspace' and commit them" >&2
     exit 1
 fi
 

@@ -47,6 +47,26 @@ pub enum ErrorCode {
     DockerError,
     /// The database does not answer.
     DatabaseUnavailable,
+    /// No valid session or API key (missing, wrong, expired, revoked, or the user is disabled).
+    Unauthenticated,
+    /// Authenticated, but the role, the key's scope or the host grants do not allow this.
+    Forbidden,
+    /// The password must be changed (`POST /api/v1/auth/password`) before anything else.
+    PasswordChangeRequired,
+    /// A cookie-authenticated change came without the right `X-CSRF-Token`.
+    CsrfTokenInvalid,
+    /// Too many requests; `Retry-After` says when to try again.
+    RateLimited,
+    /// No user has this id or name.
+    UserNotFound,
+    /// A user with this name exists.
+    UserExists,
+    /// The change would leave no enabled admin.
+    LastAdmin,
+    /// No session has this id (or it is not yours).
+    SessionNotFound,
+    /// No API key has this id (or it is not yours).
+    ApiKeyNotFound,
     /// An unexpected failure inside Berth; the request id finds it in the server log.
     InternalError,
 }
@@ -56,6 +76,11 @@ impl ErrorCode {
     pub fn http_status(self) -> u16 {
         match self {
             Self::ValidationFailed | Self::InvalidJson | Self::PolicyViolation => 400,
+            Self::Unauthenticated => 401,
+            Self::Forbidden | Self::PasswordChangeRequired | Self::CsrfTokenInvalid => 403,
+            Self::UserNotFound | Self::SessionNotFound | Self::ApiKeyNotFound => 404,
+            Self::UserExists | Self::LastAdmin => 409,
+            Self::RateLimited => 429,
             Self::RouteNotFound
             | Self::HostNotFound
             | Self::ContainerNotFound
@@ -96,11 +121,21 @@ impl ErrorCode {
             Self::DockerError => "DOCKER_ERROR",
             Self::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
             Self::InternalError => "INTERNAL_ERROR",
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::PasswordChangeRequired => "PASSWORD_CHANGE_REQUIRED",
+            Self::CsrfTokenInvalid => "CSRF_TOKEN_INVALID",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::UserNotFound => "USER_NOT_FOUND",
+            Self::UserExists => "USER_EXISTS",
+            Self::LastAdmin => "LAST_ADMIN",
+            Self::SessionNotFound => "SESSION_NOT_FOUND",
+            Self::ApiKeyNotFound => "API_KEY_NOT_FOUND",
         }
     }
 
     /// Every code, for tests and documentation.
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 30] = [
         Self::ValidationFailed,
         Self::InvalidJson,
         Self::UnsupportedMediaType,
@@ -121,6 +156,16 @@ impl ErrorCode {
         Self::DockerError,
         Self::DatabaseUnavailable,
         Self::InternalError,
+        Self::Unauthenticated,
+        Self::Forbidden,
+        Self::PasswordChangeRequired,
+        Self::CsrfTokenInvalid,
+        Self::RateLimited,
+        Self::UserNotFound,
+        Self::UserExists,
+        Self::LastAdmin,
+        Self::SessionNotFound,
+        Self::ApiKeyNotFound,
     ];
 }
 

@@ -4,6 +4,7 @@
 //! OpenAPI document) and `ts_rs::TS` (the TypeScript definitions the web UI imports), so the
 //! server, the documentation and the browser cannot drift apart.
 
+pub mod auth;
 pub mod containers;
 pub mod error;
 pub mod health;

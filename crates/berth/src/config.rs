@@ -54,6 +54,21 @@ pub struct ServeArgs {
     /// replaces the built-in list.
     #[arg(long, env = "BERTH_FORBIDDEN_MOUNT_PATHS", value_delimiter = ',')]
     pub forbidden_mount_paths: Option<Vec<String>>,
+    /// Minutes a browser session may sit idle before it ends [default: 720].
+    #[arg(long, env = "BERTH_SESSION_IDLE_MINUTES")]
+    pub session_idle_minutes: Option<u64>,
+    /// Hours a browser session lasts at most [default: 168].
+    #[arg(long, env = "BERTH_SESSION_MAX_HOURS")]
+    pub session_max_hours: Option<u64>,
+    /// Login attempts allowed per client address, and per user name, in 15 minutes [default: 10].
+    #[arg(long, env = "BERTH_LOGIN_ATTEMPTS")]
+    pub login_attempts: Option<u32>,
+    /// API requests allowed per user per minute; 0 for no limit [default: 0].
+    #[arg(long, env = "BERTH_API_RATE_LIMIT")]
+    pub api_rate_limit: Option<u32>,
+    /// Days audit entries are kept [default: 365].
+    #[arg(long, env = "BERTH_AUDIT_RETENTION_DAYS")]
+    pub audit_retention_days: Option<u32>,
     /// Password for the first `admin` user.
     #[arg(long, env = "BERTH_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
@@ -79,6 +94,11 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     allow_privileged: Option<bool>,
     forbidden_mount_paths: Option<Vec<String>>,
+    session_idle_minutes: Option<u64>,
+    session_max_hours: Option<u64>,
+    login_attempts: Option<u32>,
+    api_rate_limit: Option<u32>,
+    audit_retention_days: Option<u32>,
     admin_password: Option<String>,
     admin_password_file: Option<PathBuf>,
 }
@@ -171,6 +191,16 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Container policy.
     pub policy: Policy,
+    /// Idle minutes before a session ends.
+    pub session_idle_minutes: u64,
+    /// Hours a session lasts at most.
+    pub session_max_hours: u64,
+    /// Login attempts per address and per user name in 15 minutes.
+    pub login_attempts: u32,
+    /// API requests per user per minute (0: unlimited).
+    pub api_rate_limit: u32,
+    /// Days audit entries are kept.
+    pub audit_retention_days: u32,
     /// First admin's password.
     pub admin_password: Option<Secret>,
 }
@@ -250,6 +280,20 @@ impl Config {
                             .collect()
                     }),
             },
+            session_idle_minutes: args
+                .session_idle_minutes
+                .or(file.session_idle_minutes)
+                .unwrap_or(720),
+            session_max_hours: args
+                .session_max_hours
+                .or(file.session_max_hours)
+                .unwrap_or(168),
+            login_attempts: args.login_attempts.or(file.login_attempts).unwrap_or(10),
+            api_rate_limit: args.api_rate_limit.or(file.api_rate_limit).unwrap_or(0),
+            audit_retention_days: args
+                .audit_retention_days
+                .or(file.audit_retention_days)
+                .unwrap_or(365),
             admin_password,
         };
         config.validate()?;
@@ -262,6 +306,21 @@ impl Config {
         }
         if self.docker_timeout_secs == 0 || self.request_timeout_secs == 0 {
             bail!("timeouts must be at least 1 second");
+        }
+        if self.session_idle_minutes == 0 || self.session_max_hours == 0 || self.login_attempts == 0
+        {
+            bail!("session lifetimes and login attempts must be at least 1");
+        }
+        if self.audit_retention_days == 0 {
+            bail!("audit retention must be at least 1 day");
+        }
+        if let Some(p) = &self.admin_password
+            && p.expose().chars().count() < crate::auth::password::MIN_LENGTH
+        {
+            bail!(
+                "the admin password must have at least {} characters",
+                crate::auth::password::MIN_LENGTH
+            );
         }
         if self.max_body_bytes < 1024 {
             bail!("max body size must be at least 1024 bytes");
@@ -295,6 +354,11 @@ impl Config {
                     .map(|s| (*s).to_owned())
                     .collect(),
             },
+            session_idle_minutes: 720,
+            session_max_hours: 168,
+            login_attempts: 10,
+            api_rate_limit: 0,
+            audit_retention_days: 365,
             admin_password: None,
         }
     }

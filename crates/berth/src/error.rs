@@ -105,16 +105,27 @@ impl IntoResponse for AppError {
         if status.is_server_error() {
             tracing::warn!(code = self.code.as_str(), message = %self.message, "request failed");
         }
+        let retry_after = self
+            .details
+            .get("retry_after_seconds")
+            .and_then(Value::as_u64);
         let mut res = (status, axum::Json(self.envelope())).into_response();
-        // Marks the body as an envelope, so the fallback middleware leaves it alone.
-        res.extensions_mut().insert(Enveloped);
+        if let (ErrorCode::RateLimited, Some(secs)) = (self.code, retry_after) {
+            res.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
+        }
+        // Marks the body as an envelope (so the fallback middleware leaves it alone) and tells
+        // the audit layer the code.
+        res.extensions_mut().insert(Enveloped(self.code));
         res
     }
 }
 
-/// Set on responses whose body is already an error envelope.
+/// Set on responses whose body is already an error envelope, with its code.
 #[derive(Debug, Clone, Copy)]
-pub struct Enveloped;
+pub struct Enveloped(pub ErrorCode);
 
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {

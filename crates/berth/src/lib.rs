@@ -3,6 +3,8 @@
 //! The library holds the server; `main.rs` is a thin command line over it. Subsystems are folders:
 //! `http/` (routes and middleware), `engine/` (Docker hosts), `store/` (SQL).
 
+pub mod audit;
+pub mod auth;
 pub mod config;
 pub mod engine;
 pub mod error;
@@ -36,9 +38,13 @@ pub async fn build_state(config: Config, shutdown: CancellationToken) -> anyhow:
         .load(&store, &config.docker_host)
         .await
         .context("loading hosts")?;
+    auth::service::bootstrap_admin(&store, &config)
+        .await
+        .context("creating the first admin")?;
     Ok(AppState {
         store,
         engines,
+        limits: Arc::new(auth::service::Limits::new(&config)),
         config: Arc::new(config),
         started_at: Instant::now(),
     })
@@ -55,6 +61,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let state = build_state(config, shutdown.clone()).await?;
     tracing::info!(address = %listener.local_addr()?, "listening");
     tokio::spawn(signal_shutdown(shutdown.clone()));
+    tokio::spawn(audit::housekeeping(
+        state.store.clone(),
+        state.config.clone(),
+        shutdown.clone(),
+    ));
     let store = state.store.clone();
     http::serve(listener, state, shutdown).await?;
     store.close().await;

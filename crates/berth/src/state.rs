@@ -14,6 +14,8 @@ pub struct AppState {
     pub store: Store,
     /// The Docker hosts.
     pub engines: Arc<Engines>,
+    /// Login and API rate limits.
+    pub limits: Arc<crate::auth::service::Limits>,
     /// The effective configuration.
     pub config: Arc<Config>,
     /// When the server started.

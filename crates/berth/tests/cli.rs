@@ -170,8 +170,29 @@ async fn sigterm_lets_an_in_flight_request_finish_and_closes_the_database_cleanl
                 "--data-dir",
             ])
             .arg(&data)
-            .env("DOCKER_HOST", common::docker1_url()),
+            .env("DOCKER_HOST", common::docker1_url())
+            .env("BERTH_ADMIN_PASSWORD", common::ADMIN_PASSWORD),
     );
+    // `berth admin` works beside a running server.
+    let out = Command::new(BIN)
+        .args([
+            "admin",
+            "api-key-create",
+            "admin",
+            "--scope",
+            "write",
+            "--data-dir",
+        ])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(key.starts_with("berth_"), "{key}");
     // A stop with a grace period keeps a request in flight for about a second.
     let guard = common::Containers::local();
     let name = common::unique("cli-stop");
@@ -181,6 +202,7 @@ async fn sigterm_lets_an_in_flight_request_finish_and_closes_the_database_cleanl
     let in_flight = tokio::spawn(async move {
         client
             .post(url)
+            .bearer_auth(key)
             .json(&serde_json::json!({"timeout": 1}))
             .send()
             .await
@@ -198,4 +220,68 @@ async fn sigterm_lets_an_in_flight_request_finish_and_closes_the_database_cleanl
         "the WAL was left behind: the database was not closed"
     );
     guard.cleanup().await;
+}
+
+#[tokio::test]
+async fn admin_reset_password_gives_a_one_time_password_that_must_be_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let data = dir.path().join("data");
+    let (mut child, _) = start(
+        Command::new(BIN)
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
+            .arg(&data)
+            .env("BERTH_ADMIN_PASSWORD", common::ADMIN_PASSWORD),
+    );
+    let out = Command::new(BIN)
+        .args(["admin", "reset-password", "admin", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let password = text
+        .lines()
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    let client = reqwest::Client::new();
+    let login = |p: String| {
+        client
+            .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
+            .json(&serde_json::json!({"username": "admin", "password": p}))
+            .send()
+    };
+    assert_eq!(
+        login(common::ADMIN_PASSWORD.to_owned())
+            .await
+            .unwrap()
+            .status(),
+        reqwest::StatusCode::UNAUTHORIZED
+    );
+    let res = login(password).await.unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    let me: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(me["must_change_password"], true);
+    let out = Command::new(BIN)
+        .args(["admin", "reset-password", "nobody", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no user named `nobody`"));
+    sigterm(&child);
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
 }

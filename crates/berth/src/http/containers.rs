@@ -1,5 +1,7 @@
 //! `/api/v1/hosts/{host}/containers` and `/api/v1/containers`: list, inspect, create, lifecycle.
 
+use std::sync::Arc;
+
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -14,6 +16,9 @@ use utoipa::IntoParams;
 
 use super::extract::{Json, OptionalJson, Path, Query};
 use super::middleware::no_content;
+use crate::auth::middleware::Audit;
+use crate::auth::{Actor, OWNER_LABEL};
+use crate::engine::HostHandle;
 use crate::engine::containers::ListFilter;
 use crate::engine::policy;
 use crate::error::{AppError, AppResult};
@@ -153,9 +158,11 @@ fn sort_rows(rows: &mut [ContainerSummary], key: &str, descending: bool) {
 pub async fn list(
     State(state): State<AppState>,
     Path(host): Path<String>,
+    actor: Actor,
     RawQuery(raw): RawQuery,
 ) -> AppResult<Json<Vec<ContainerSummary>>> {
-    let params = parse_list_query(raw.as_deref())?;
+    let mut params = parse_list_query(raw.as_deref())?;
+    narrow_to_owner(&mut params.filter, &actor);
     let host = state.engines.get(&host)?;
     let mut rows = host.list_containers(&params.filter).await?;
     sort_rows(&mut rows, &params.sort, params.descending);
@@ -167,10 +174,17 @@ pub async fn list(
     responses((status = 200, body = AllContainers), (status = 400, body = ErrorEnvelope)))]
 pub async fn list_all(
     State(state): State<AppState>,
+    actor: Actor,
     RawQuery(raw): RawQuery,
 ) -> AppResult<Json<AllContainers>> {
-    let params = parse_list_query(raw.as_deref())?;
-    let hosts = state.engines.all();
+    let mut params = parse_list_query(raw.as_deref())?;
+    narrow_to_owner(&mut params.filter, &actor);
+    let hosts: Vec<_> = state
+        .engines
+        .all()
+        .into_iter()
+        .filter(|h| actor.may_see_host(h.name()))
+        .collect();
     let results = join_all(hosts.iter().map(|h| h.list_containers(&params.filter))).await;
     let mut containers = Vec::new();
     let mut statuses = Vec::new();
@@ -204,12 +218,45 @@ pub async fn list_all(
 pub async fn create(
     State(state): State<AppState>,
     Path(host): Path<String>,
+    actor: Actor,
+    audit: Audit,
     Json(mut spec): Json<ContainerCreate>,
 ) -> AppResult<(StatusCode, Json<ContainerCreated>)> {
     let host = state.engines.get(&host)?;
+    audit.detail("image", spec.image.clone());
+    if let Some(name) = &spec.name {
+        audit.resource(name.clone());
+    }
     policy::check_create(&mut spec, &state.config.policy)?;
+    // Whoever creates a container owns it; a tenant cannot hand one to someone else.
+    spec.labels
+        .insert(OWNER_LABEL.to_owned(), actor.user.username.clone());
     let created = host.create_container(&spec).await?;
+    audit.resource(created.id.clone());
     Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Tenants see only the containers they own.
+fn narrow_to_owner(filter: &mut ListFilter, actor: &Actor) {
+    if let Some(owner) = actor.owner_filter() {
+        filter.labels.push(format!("{OWNER_LABEL}={owner}"));
+    }
+}
+
+/// The host of a container route, after checking that a tenant owns the container.
+async fn target(state: &AppState, actor: &Actor, p: &ContainerPath) -> AppResult<Arc<HostHandle>> {
+    let host = state.engines.get(&p.host)?;
+    if actor.owner_filter().is_some() {
+        let c = host.inspect_container_raw(&p.id).await?;
+        let labels = c
+            .config
+            .and_then(|c| c.labels)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        actor.ensure_owns(&p.id, &labels)?;
+    }
+    Ok(host)
 }
 
 /// Path of one container: host name and container id or name.
@@ -226,9 +273,13 @@ pub struct ContainerPath {
 pub async fn inspect(
     State(state): State<AppState>,
     Path(p): Path<ContainerPath>,
+    actor: Actor,
 ) -> AppResult<Json<ContainerDetail>> {
     Ok(Json(
-        state.engines.get(&p.host)?.inspect_container(&p.id).await?,
+        target(&state, &actor, &p)
+            .await?
+            .inspect_container(&p.id)
+            .await?,
     ))
 }
 
@@ -251,11 +302,11 @@ pub struct RemoveQuery {
 pub async fn remove(
     State(state): State<AppState>,
     Path(p): Path<ContainerPath>,
+    actor: Actor,
     Query(q): Query<RemoveQuery>,
 ) -> AppResult<Response> {
-    state
-        .engines
-        .get(&p.host)?
+    target(&state, &actor, &p)
+        .await?
         .remove_container(&p.id, q.force, q.volumes)
         .await?;
     Ok(no_content())
@@ -268,8 +319,12 @@ pub async fn remove(
 pub async fn start(
     State(state): State<AppState>,
     Path(p): Path<ContainerPath>,
+    actor: Actor,
 ) -> AppResult<Response> {
-    state.engines.get(&p.host)?.start_container(&p.id).await?;
+    target(&state, &actor, &p)
+        .await?
+        .start_container(&p.id)
+        .await?;
     Ok(no_content())
 }
 
@@ -289,12 +344,12 @@ fn check_timeout(t: Option<i32>) -> AppResult<Option<i32>> {
 pub async fn stop(
     State(state): State<AppState>,
     Path(p): Path<ContainerPath>,
+    actor: Actor,
     OptionalJson(req): OptionalJson<StopRequest>,
 ) -> AppResult<Response> {
     let timeout = check_timeout(req.timeout)?;
-    state
-        .engines
-        .get(&p.host)?
+    target(&state, &actor, &p)
+        .await?
         .stop_container(&p.id, timeout)
         .await?;
     Ok(no_content())
@@ -307,12 +362,12 @@ pub async fn stop(
 pub async fn restart(
     State(state): State<AppState>,
     Path(p): Path<ContainerPath>,
+    actor: Actor,
     OptionalJson(req): OptionalJson<StopRequest>,
 ) -> AppResult<Response> {
     let timeout = check_timeout(req.timeout)?;
-    state
-        .engines
-        .get(&p.host)?
+    target(&state, &actor, &p)
+        .await?
         .restart_container(&p.id, timeout)
         .await?;
     Ok(no_content())
@@ -325,6 +380,7 @@ pub async fn restart(
 pub async fn kill(
     State(state): State<AppState>,
     Path(p): Path<ContainerPath>,
+    actor: Actor,
     OptionalJson(req): OptionalJson<KillRequest>,
 ) -> AppResult<Response> {
     if let Some(signal) = &req.signal {
@@ -339,9 +395,8 @@ pub async fn kill(
             ));
         }
     }
-    state
-        .engines
-        .get(&p.host)?
+    target(&state, &actor, &p)
+        .await?
         .kill_container(&p.id, req.signal.as_deref())
         .await?;
     Ok(no_content())
@@ -354,8 +409,12 @@ pub async fn kill(
 pub async fn pause(
     State(state): State<AppState>,
     Path(p): Path<ContainerPath>,
+    actor: Actor,
 ) -> AppResult<Response> {
-    state.engines.get(&p.host)?.pause_container(&p.id).await?;
+    target(&state, &actor, &p)
+        .await?
+        .pause_container(&p.id)
+        .await?;
     Ok(no_content())
 }
 
@@ -366,8 +425,12 @@ pub async fn pause(
 pub async fn unpause(
     State(state): State<AppState>,
     Path(p): Path<ContainerPath>,
+    actor: Actor,
 ) -> AppResult<Response> {
-    state.engines.get(&p.host)?.unpause_container(&p.id).await?;
+    target(&state, &actor, &p)
+        .await?
+        .unpause_container(&p.id)
+        .await?;
     Ok(no_content())
 }
 
@@ -378,12 +441,12 @@ pub async fn unpause(
 pub async fn rename(
     State(state): State<AppState>,
     Path(p): Path<ContainerPath>,
+    actor: Actor,
     Json(req): Json<RenameRequest>,
 ) -> AppResult<Response> {
     validate::container_name("name", &req.name)?;
-    state
-        .engines
-        .get(&p.host)?
+    target(&state, &actor, &p)
+        .await?
         .rename_container(&p.id, &req.name)
         .await?;
     Ok(no_content())
@@ -404,6 +467,7 @@ pub struct TopQuery {
 pub async fn top(
     State(state): State<AppState>,
     Path(p): Path<ContainerPath>,
+    actor: Actor,
     Query(q): Query<TopQuery>,
 ) -> AppResult<Json<ContainerTop>> {
     if let Some(args) = &q.ps_args
@@ -418,9 +482,8 @@ pub async fn top(
         ));
     }
     Ok(Json(
-        state
-            .engines
-            .get(&p.host)?
+        target(&state, &actor, &p)
+            .await?
             .top_container(&p.id, q.ps_args.as_deref())
             .await?,
     ))

@@ -8,13 +8,23 @@ use berth_api::hosts::{Host, HostCreate, HostTestRequest, HostTestResult, HostUp
 
 use super::extract::{Json, Path};
 use super::middleware::no_content;
+use crate::auth::Actor;
+use crate::auth::middleware::Audit;
 use crate::error::AppResult;
 use crate::state::AppState;
 
 /// Every host with its live state.
 #[utoipa::path(get, path = "/hosts", tag = "hosts", responses((status = 200, body = Vec<Host>)))]
-pub async fn list(State(state): State<AppState>) -> Json<Vec<Host>> {
-    Json(state.engines.all().iter().map(|h| h.to_api()).collect())
+pub async fn list(State(state): State<AppState>, actor: Actor) -> Json<Vec<Host>> {
+    Json(
+        state
+            .engines
+            .all()
+            .iter()
+            .filter(|h| actor.may_see_host(h.name()))
+            .map(|h| h.to_api())
+            .collect(),
+    )
 }
 
 /// Adds a host. It is saved even when its engine does not answer yet; the poller keeps trying.
@@ -22,8 +32,12 @@ pub async fn list(State(state): State<AppState>) -> Json<Vec<Host>> {
     responses((status = 201, body = Host), (status = 400, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
 pub async fn create(
     State(state): State<AppState>,
+    audit: Audit,
     Json(req): Json<HostCreate>,
 ) -> AppResult<(StatusCode, Json<Host>)> {
+    audit.resource(req.name.clone());
+    audit.detail("url", req.url.clone());
+    audit.detail("tls", req.tls.is_some());
     let host = state.engines.add_host(&state.store, req).await?;
     host.refresh().await;
     Ok((StatusCode::CREATED, Json(host.to_api())))

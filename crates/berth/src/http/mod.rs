@@ -1,5 +1,7 @@
 //! The HTTP layer: the router (one module per resource), its middleware, and `serve`.
 
+mod audit;
+mod auth;
 mod containers;
 mod docs;
 pub mod extract;
@@ -9,6 +11,7 @@ mod images;
 pub mod middleware;
 mod networks;
 mod system;
+mod users;
 mod volumes;
 
 use std::time::Duration;
@@ -41,13 +44,60 @@ use crate::state::AppState;
         (name = "volumes", description = "Volumes"),
         (name = "networks", description = "Networks"),
         (name = "system", description = "Engine information"),
-    )
+        (name = "auth", description = "Sign in and out, sessions, own password"),
+        (name = "users", description = "Users and roles (admins)"),
+        (name = "api-keys", description = "API keys for programs"),
+        (name = "audit", description = "The audit log"),
+    ),
+    modifiers(&Security),
+    security(("api_key" = []), ("session" = []))
 )]
 struct ApiDoc;
+
+/// Declares the two ways to authenticate.
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API key: `Authorization: Bearer berth_…`"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::auth::SESSION_COOKIE,
+                "The browser session from POST /api/v1/auth/login; changes also need the X-CSRF-Token header",
+            ))),
+        );
+    }
+}
 
 /// The `/api/v1` routes with their OpenAPI description.
 fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::whoami))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(auth::my_sessions))
+        .routes(routes!(auth::revoke_my_session))
+        .routes(routes!(auth::all_sessions))
+        .routes(routes!(auth::revoke_session))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::get, users::update, users::delete))
+        .routes(routes!(users::list_keys, users::create_key))
+        .routes(routes!(users::revoke_key))
+        .routes(routes!(audit::list))
         .routes(routes!(hosts::list, hosts::create))
         .routes(routes!(hosts::test_new))
         .routes(routes!(hosts::get, hosts::update, hosts::delete))
@@ -115,11 +165,17 @@ pub fn router(state: AppState) -> Router {
     let (routes, doc) = build_openapi();
     let doc_json = std::sync::Arc::new(doc.to_json().unwrap_or_else(|_| "{}".to_owned()));
     let config = state.config.clone();
+    // Every route above passes the gate (authentication, the permission table, the audit log);
+    // the static docs page and the not-found answers below do not.
     let api = routes
         .route(
             "/api/v1/openapi.json",
             get(move || docs::openapi_json(doc_json.clone())),
         )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::middleware::authorize,
+        ))
         .route("/api/docs", get(docs::page))
         .route("/api/docs/docs.js", get(docs::script))
         .route("/api", axum::routing::any(middleware::api_not_found))

@@ -3,7 +3,9 @@
 //! SQLite in the data folder (WAL, foreign keys on), schema by embedded migrations run at start.
 //! Statements stick to SQL that PostgreSQL also speaks, so a second backend can follow.
 
+mod audit;
 mod hosts;
+mod users;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -13,7 +15,9 @@ use anyhow::Context;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+pub use audit::{AuditFilter, AuditRecord, NewAuditEntry};
 pub use hosts::HostRecord;
+pub use users::{ApiKeyRecord, NewUser, SessionRecord, UserRecord};
 
 /// A handle on the database; cheap to clone.
 #[derive(Debug, Clone)]

@@ -65,17 +65,108 @@ pub fn unique(prefix: &str) -> String {
     )
 }
 
+/// The first admin's password in every test server.
+pub const ADMIN_PASSWORD: &str = "berth-test-admin-password";
+
+/// The password of users made with [`TestApp::create_user`].
+pub const USER_PASSWORD: &str = "berth-test-user-password";
+
 /// A running Berth server.
 pub struct TestApp {
     /// Where it listens.
     pub addr: SocketAddr,
-    /// A client without cookies or default headers.
+    /// A client that authenticates as `admin` with an admin-scope API key (named `tests`).
     pub client: reqwest::Client,
+    /// A client without credentials.
+    pub anon: reqwest::Client,
+    /// The key `client` sends.
+    pub key: String,
     /// Its state (for reaching into subsystems).
     pub state: AppState,
     shutdown: CancellationToken,
     _dir: tempfile::TempDir,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Everything the server logs in this test process, for tests that search it.
+static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("info")
+            .with_ansi(false)
+            .with_writer(|| LogWriter)
+            .try_init();
+    });
+}
+
+/// The log lines captured so far in this process.
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(
+        &LOGS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    )
+    .into_owned()
+}
+
+/// A signed-in browser session (cookie and CSRF token).
+pub struct Session {
+    /// `berth_session=…`.
+    pub cookie: String,
+    /// The CSRF token.
+    pub csrf: String,
+}
+
+impl Session {
+    /// GET with the cookie.
+    pub async fn get(&self, app: &TestApp, path: &str) -> reqwest::Response {
+        app.anon
+            .get(app.url(path))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// POST JSON with the cookie and CSRF token.
+    pub async fn post(&self, app: &TestApp, path: &str, body: &Value) -> reqwest::Response {
+        app.anon
+            .post(app.url(path))
+            .header("cookie", &self.cookie)
+            .header("x-csrf-token", &self.csrf)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// DELETE with the cookie and CSRF token.
+    pub async fn delete(&self, app: &TestApp, path: &str) -> reqwest::Response {
+        app.anon
+            .delete(app.url(path))
+            .header("cookie", &self.cookie)
+            .header("x-csrf-token", &self.csrf)
+            .send()
+            .await
+            .unwrap()
+    }
 }
 
 impl TestApp {
@@ -86,24 +177,41 @@ impl TestApp {
 
     /// Starts a server after `tweak` has adjusted the configuration.
     pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> Self {
+        capture_logs();
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::for_tests(dir.path(), &docker1_url());
+        config.admin_password = Some(berth::config::Secret::new(ADMIN_PASSWORD));
         tweak(&mut config);
         let shutdown = CancellationToken::new();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let state = berth::build_state(config, shutdown.clone()).await.unwrap();
+        // The harness's own key, made the way `berth admin api-key-create` makes one.
+        let key = berth::auth::service::cli_api_key(&state.store, "admin", "tests", "admin")
+            .await
+            .unwrap();
         let server = tokio::spawn(berth::http::serve(
             listener,
             state.clone(),
             shutdown.clone(),
         ));
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {key}").parse().unwrap(),
+        );
         let app = Self {
             addr,
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(120))
+                .default_headers(headers)
                 .build()
                 .unwrap(),
+            anon: reqwest::Client::builder()
+                .timeout(Duration::from_secs(120))
+                .build()
+                .unwrap(),
+            key,
             state,
             shutdown,
             _dir: dir,
@@ -111,6 +219,61 @@ impl TestApp {
         };
         app.wait_online("local").await;
         app
+    }
+
+    /// Creates a user through the API (password [`USER_PASSWORD`]).
+    pub async fn create_user(
+        &self,
+        username: &str,
+        role: berth_api::auth::Role,
+        hosts: Option<Vec<String>>,
+    ) -> Value {
+        let body = serde_json::json!({ "username": username, "password": USER_PASSWORD, "role": role, "hosts": hosts });
+        let (status, user) = json(self.post("/api/v1/users", &body).await).await;
+        assert_eq!(status, StatusCode::CREATED, "{user}");
+        user
+    }
+
+    /// Signs in through the API.
+    pub async fn login(&self, username: &str, password: &str) -> Session {
+        let res = self
+            .anon
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let cookie = res
+            .headers()
+            .get("set-cookie")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let (_, me) = json(res).await;
+        Session {
+            cookie,
+            csrf: me["csrf_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Signs in as `username` and makes an API key of `scope` for them.
+    pub async fn api_key_for(&self, username: &str, password: &str, scope: &str) -> String {
+        let session = self.login(username, password).await;
+        let res = session
+            .post(
+                self,
+                "/api/v1/api-keys",
+                &serde_json::json!({ "name": "test", "scope": scope }),
+            )
+            .await;
+        let (status, body) = json(res).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["key"].as_str().unwrap().to_owned()
     }
 
     /// Stops the server gracefully and waits for it.
@@ -188,13 +351,18 @@ impl TestApp {
     pub async fn wait_status(&self, name: &str, status: &str, limit: Duration) {
         let started = std::time::Instant::now();
         loop {
-            let (_, body) = json(self.get(&format!("/api/v1/hosts/{name}")).await).await;
-            if body["state"]["status"] == status {
+            let state = self
+                .state
+                .engines
+                .get(name)
+                .ok()
+                .map(|h| serde_json::to_value(h.state()).unwrap());
+            if state.as_ref().is_some_and(|s| s["status"] == status) {
                 return;
             }
             assert!(
                 started.elapsed() < limit,
-                "host {name} not {status} after {limit:?}: {body}"
+                "host {name} not {status} after {limit:?}: {state:?}"
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
@@ -362,5 +530,18 @@ impl Drop for Containers {
                     .output();
             }
         }
+    }
+}
+
+impl TestApp {
+    /// Starts a server whose data (database, TLS files) lives in `data_dir`, which the caller
+    /// owns: a second server started on the same folder sees what the first one saved.
+    pub async fn spawn_in(data_dir: &std::path::Path, tweak: impl FnOnce(&mut Config)) -> Self {
+        let data_dir = data_dir.to_owned();
+        Self::spawn_with(move |c| {
+            c.data_dir = data_dir;
+            tweak(c);
+        })
+        .await
     }
 }
