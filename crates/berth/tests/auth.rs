@@ -1085,3 +1085,130 @@ async fn no_response_and_no_log_line_ever_holds_a_password_token_or_key() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn idle_and_expired_sessions_end_and_disabled_users_keys_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::spawn_in(dir.path(), |_| {}).await;
+    let name = unique("idle");
+    app.create_user(&name, Role::Viewer, None).await;
+    let key = app.api_key_for(&name, common::USER_PASSWORD, "read").await;
+    let idle = app.login(&name, common::USER_PASSWORD).await;
+    let expired = app.login(&name, common::USER_PASSWORD).await;
+    assert_eq!(
+        idle.get(&app, "/api/v1/auth/me").await.status(),
+        StatusCode::OK
+    );
+    // Age the sessions in the database itself: one idle past the limit, one past its end.
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("berth.db").display()
+    ))
+    .await
+    .unwrap();
+    let token =
+        |s: &common::Session| berth::auth::tokens::hash(s.cookie.split_once('=').unwrap().1);
+    let long_ago = (chrono::Utc::now() - chrono::Duration::days(2)).to_rfc3339();
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+        .bind(&long_ago)
+        .bind(token(&idle))
+        .execute(&db)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE sessions SET expires_at = $1 WHERE token_hash = $2")
+        .bind(&long_ago)
+        .bind(token(&expired))
+        .execute(&db)
+        .await
+        .unwrap();
+    db.close().await;
+    expect_error(
+        idle.get(&app, "/api/v1/auth/me").await,
+        StatusCode::UNAUTHORIZED,
+        "UNAUTHENTICATED",
+    )
+    .await;
+    expect_error(
+        expired.get(&app, "/api/v1/auth/me").await,
+        StatusCode::UNAUTHORIZED,
+        "UNAUTHENTICATED",
+    )
+    .await;
+    // A disabled user's keys stop working at once.
+    assert_eq!(
+        app.anon
+            .get(app.url("/api/v1/hosts"))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    app.patch(&format!("/api/v1/users/{name}"), &json!({"disabled": true}))
+        .await;
+    let res = app
+        .anon
+        .get(app.url("/api/v1/hosts"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    expect_error(res, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED").await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_general_api_limit_answers_429_past_its_rate() {
+    let app = TestApp::spawn_with(|c| c.api_rate_limit = 5).await;
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        statuses.push(app.get("/api/v1/hosts").await.status());
+    }
+    assert!(
+        statuses[..5].iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+    let res = app.get("/api/v1/hosts").await;
+    assert!(res.headers().contains_key("retry-after"));
+    expect_error(res, StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED").await;
+    // Health stays reachable for monitors.
+    assert_eq!(
+        app.anon
+            .get(app.url("/health"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn retention_prunes_old_audit_entries_only() {
+    let app = TestApp::spawn().await;
+    app.post(
+        "/api/v1/hosts/local/containers/nope-retention/start",
+        &json!({}),
+    )
+    .await;
+    let (_, page) = json(app.get("/api/v1/audit").await).await;
+    let total = page["total"].as_i64().unwrap();
+    assert!(total >= 1);
+    let pruned = app
+        .state
+        .store
+        .prune_audit(chrono::Utc::now() - chrono::Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(pruned, 0, "nothing is a day old");
+    let pruned = app
+        .state
+        .store
+        .prune_audit(chrono::Utc::now() + chrono::Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(pruned as i64, total);
+    app.stop().await;
+}
