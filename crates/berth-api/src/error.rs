@@ -67,6 +67,8 @@ pub enum ErrorCode {
     SessionNotFound,
     /// No API key has this id (or it is not yours).
     ApiKeyNotFound,
+    /// No task has this id (or it is not yours); tasks are kept in memory for a while.
+    TaskNotFound,
     /// An unexpected failure inside Berth; the request id finds it in the server log.
     InternalError,
 }
@@ -78,7 +80,10 @@ impl ErrorCode {
             Self::ValidationFailed | Self::InvalidJson | Self::PolicyViolation => 400,
             Self::Unauthenticated => 401,
             Self::Forbidden | Self::PasswordChangeRequired | Self::CsrfTokenInvalid => 403,
-            Self::UserNotFound | Self::SessionNotFound | Self::ApiKeyNotFound => 404,
+            Self::UserNotFound
+            | Self::SessionNotFound
+            | Self::ApiKeyNotFound
+            | Self::TaskNotFound => 404,
             Self::UserExists | Self::LastAdmin => 409,
             Self::RateLimited => 429,
             Self::RouteNotFound
@@ -131,11 +136,12 @@ impl ErrorCode {
             Self::LastAdmin => "LAST_ADMIN",
             Self::SessionNotFound => "SESSION_NOT_FOUND",
             Self::ApiKeyNotFound => "API_KEY_NOT_FOUND",
+            Self::TaskNotFound => "TASK_NOT_FOUND",
         }
     }
 
     /// Every code, for tests and documentation.
-    pub const ALL: [ErrorCode; 30] = [
+    pub const ALL: [ErrorCode; 31] = [
         Self::ValidationFailed,
         Self::InvalidJson,
         Self::UnsupportedMediaType,
@@ -166,6 +172,7 @@ impl ErrorCode {
         Self::LastAdmin,
         Self::SessionNotFound,
         Self::ApiKeyNotFound,
+        Self::TaskNotFound,
     ];
 }
 

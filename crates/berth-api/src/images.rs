@@ -97,6 +97,9 @@ pub struct ImagePullRequest {
     /// Platform, e.g. `linux/arm64`.
     #[serde(default)]
     pub platform: Option<String>,
+    /// Answer at once (202) with a task to follow at `/api/v1/tasks/{id}` instead of waiting.
+    #[serde(default)]
+    pub background: bool,
 }
 
 /// The outcome of a pull, aggregated from the engine's progress messages.

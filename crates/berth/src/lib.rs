@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod state;
 pub mod store;
+pub mod streams;
 pub mod validate;
 
 use std::sync::Arc;
@@ -28,11 +29,13 @@ use crate::store::Store;
 /// Opens the store, registers the hosts and starts their pollers: everything but the listener.
 pub async fn build_state(config: Config, shutdown: CancellationToken) -> anyhow::Result<AppState> {
     let store = Store::open(&config.data_dir).await?;
+    let streams = Arc::new(streams::Streams::new());
     let engines = Arc::new(Engines::new(
         &config.data_dir,
         Duration::from_secs(config.docker_timeout_secs),
         Duration::from_secs(config.poll_interval_secs),
-        shutdown,
+        shutdown.clone(),
+        streams.clone(),
     ));
     engines
         .load(&store, &config.docker_host)
@@ -45,7 +48,9 @@ pub async fn build_state(config: Config, shutdown: CancellationToken) -> anyhow:
         store,
         engines,
         limits: Arc::new(auth::service::Limits::new(&config)),
+        streams,
         config: Arc::new(config),
+        shutdown,
         started_at: Instant::now(),
     })
 }
@@ -59,8 +64,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     let state = build_state(config, shutdown.clone()).await?;
+    tokio::spawn(signal_shutdown(shutdown.clone())?);
     tracing::info!(address = %listener.local_addr()?, "listening");
-    tokio::spawn(signal_shutdown(shutdown.clone()));
     tokio::spawn(audit::housekeeping(
         state.store.clone(),
         state.config.clone(),
@@ -73,25 +78,28 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn signal_shutdown(shutdown: CancellationToken) {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Registers SIGINT/SIGTERM handlers now (before the server says it listens, so a signal sent
+/// right after that is never lost) and cancels `shutdown` on the first one.
+fn signal_shutdown(
+    shutdown: CancellationToken,
+) -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (mut term, mut int) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::terminate())?,
+            signal(SignalKind::interrupt())?,
+        )
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
-    tracing::info!("shutting down: finishing in-flight requests");
-    shutdown.cancel();
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        shutdown.cancel();
+    })
 }

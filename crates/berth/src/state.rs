@@ -14,10 +14,14 @@ pub struct AppState {
     pub store: Store,
     /// The Docker hosts.
     pub engines: Arc<Engines>,
+    /// Event, stats and task hubs; WebSocket tickets.
+    pub streams: Arc<crate::streams::Streams>,
     /// Login and API rate limits.
     pub limits: Arc<crate::auth::service::Limits>,
     /// The effective configuration.
     pub config: Arc<Config>,
+    /// Cancelled when the server shuts down; long streams end on it so shutdown completes.
+    pub shutdown: tokio_util::sync::CancellationToken,
     /// When the server started.
     pub started_at: Instant,
 }

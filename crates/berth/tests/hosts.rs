@@ -4,17 +4,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::{
-    Containers, TestApp, docker1_url, docker2_tcp_url, docker2_url, expect_error, json, tls_dir,
-    unique,
+    Containers, Proxy, TestApp, docker1_url, docker2_tcp_url, docker2_url, expect_error, json,
+    tls_dir, unique,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tokio::net::{UnixListener, UnixStream};
-use tokio::task::JoinSet;
 
 /// The client TLS material as the API takes it.
 fn tls_body() -> Value {
@@ -587,44 +584,6 @@ async fn hosts_and_addresses_can_be_tested() {
     let (_, list) = json(app.get("/api/v1/hosts").await).await;
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
     app.stop().await;
-}
-
-/// A unix socket that forwards every connection to the primary engine, until dropped.
-struct Proxy {
-    task: tokio::task::JoinHandle<()>,
-    path: PathBuf,
-}
-
-impl Proxy {
-    fn start(path: &Path) -> Self {
-        let _ = std::fs::remove_file(path);
-        let listener = UnixListener::bind(path).unwrap();
-        let target = docker1_url().trim_start_matches("unix://").to_owned();
-        let task = tokio::spawn(async move {
-            // Dropping the set (when this task is aborted) cuts every open connection too.
-            let mut conns = JoinSet::new();
-            while let Ok((mut inbound, _)) = listener.accept().await {
-                let target = target.clone();
-                conns.spawn(async move {
-                    if let Ok(mut outbound) = UnixStream::connect(&target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                    }
-                });
-                while conns.try_join_next().is_some() {}
-            }
-        });
-        Self {
-            task,
-            path: path.to_owned(),
-        }
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        self.task.abort();
-        let _ = std::fs::remove_file(&self.path);
-    }
 }
 
 #[tokio::test]

@@ -168,6 +168,51 @@ pub async fn authenticate(
     }))
 }
 
+fn ticket_param(query: Option<&str>) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query?).ok()?;
+    pairs
+        .into_iter()
+        .find(|(k, _)| k == "ticket")
+        .map(|(_, v)| v)
+}
+
+async fn redeem_ticket(state: &AppState, ticket: &str) -> Result<Actor, AppError> {
+    let user_id = state.streams.tickets.redeem(ticket).ok_or_else(|| {
+        AppError::new(
+            ErrorCode::Unauthenticated,
+            "the ticket is not valid (tickets work once, for 30 s)",
+        )
+    })?;
+    let user = state
+        .store
+        .user_by_id(user_id)
+        .await?
+        .filter(|u| !u.disabled)
+        .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated, "the account is disabled"))?;
+    Ok(Actor {
+        user,
+        credential: Credential::Ticket,
+    })
+}
+
+/// A browser's cookie rides along on a WebSocket opened by any page; only this origin's (and
+/// configured CORS origins') pages may open one with it.
+fn same_origin(state: &AppState, headers: &axum::http::HeaderMap) -> bool {
+    let Some(origin) = headers
+        .get(axum::http::header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    else {
+        // Not a browser.
+        return true;
+    };
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let own = origin.split_once("://").map(|(_, rest)| rest) == Some(host);
+    own || state.config.cors_origins.iter().any(|o| o == origin)
+}
+
 /// The session token from the `Cookie` header.
 pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
     headers
@@ -203,6 +248,15 @@ fn check(
                 "send the session's CSRF token as X-CSRF-Token",
             ));
         }
+    }
+    if matches!(actor.credential, Credential::Session { .. })
+        && crate::streams::is_websocket(req.headers())
+        && !same_origin(state, req.headers())
+    {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "a WebSocket with a session cookie must come from this server's own pages",
+        ));
     }
     if actor.user.must_change_password && !PASSWORD_CHANGE_ALLOWED.contains(&rule.path) {
         return Err(AppError::new(
@@ -293,8 +347,13 @@ pub async fn authorize(
     let audit = Audit::default();
     req.extensions_mut().insert(audit.clone());
 
+    let ticket = ticket_param(req.uri().query());
     let actor = if rule.cap == Cap::Public {
         Ok(None)
+    } else if let Some(ticket) = ticket.filter(|_| method == Method::GET) {
+        redeem_ticket(&state, &ticket).await.and_then(|actor| {
+            check(&state, rule, &actor, &req, host.as_deref()).map(|()| Some(actor))
+        })
     } else {
         match authenticate(&state, req.headers()).await {
             Ok(Some(actor)) => {

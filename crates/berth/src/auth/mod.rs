@@ -130,6 +130,8 @@ pub enum Credential {
         /// The session's CSRF token.
         csrf_token: String,
     },
+    /// A single-use WebSocket ticket (GET stream requests only).
+    Ticket,
     /// An API key.
     ApiKey {
         /// Key id.
@@ -168,11 +170,19 @@ impl Actor {
         (self.role() == Role::User).then(|| self.user.username.clone())
     }
 
+    /// The session's public id, when authenticated by one.
+    pub fn session_id(&self) -> Option<&str> {
+        match &self.credential {
+            Credential::Session { id, .. } => Some(id.as_str()),
+            Credential::ApiKey { .. } | Credential::Ticket => None,
+        }
+    }
+
     /// The API key's scope, when authenticated by one.
     pub fn key_scope(&self) -> Option<ApiKeyScope> {
         match &self.credential {
             Credential::ApiKey { scope, .. } => Some(*scope),
-            Credential::Session { .. } => None,
+            Credential::Session { .. } | Credential::Ticket => None,
         }
     }
 

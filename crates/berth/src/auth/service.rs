@@ -10,7 +10,7 @@ use chrono::Utc;
 use regex::Regex;
 
 use super::ratelimit::RateLimiter;
-use super::{Actor, Credential, password, tokens};
+use super::{Actor, password, tokens};
 use crate::config::Config;
 use crate::error::AppError;
 use crate::store::{ApiKeyRecord, NewUser, SessionRecord, Store, UserRecord};
@@ -231,10 +231,7 @@ pub async fn change_password(
     user.password_hash = password::hash(new)?;
     user.must_change_password = false;
     store.update_user(&user).await?;
-    let keep = match &actor.credential {
-        Credential::Session { id, .. } => Some(id.as_str()),
-        Credential::ApiKey { .. } => None,
-    };
+    let keep = actor.session_id();
     store.delete_user_sessions(user.id, keep).await?;
     Ok(())
 }

@@ -38,6 +38,7 @@ pub struct Engines {
     call_timeout: Duration,
     poll_interval: Duration,
     shutdown: CancellationToken,
+    streams: Arc<crate::streams::Streams>,
 }
 
 /// One host: its settings, its client and its live state.
@@ -49,6 +50,8 @@ pub struct HostHandle {
     call_timeout: Duration,
     tls_dir: Option<PathBuf>,
     stop: CancellationToken,
+    /// Wakes the poller early (a container event changed the counts).
+    poke: tokio::sync::Notify,
 }
 
 impl Engines {
@@ -58,6 +61,7 @@ impl Engines {
         call_timeout: Duration,
         poll_interval: Duration,
         shutdown: CancellationToken,
+        streams: Arc<crate::streams::Streams>,
     ) -> Self {
         Self {
             hosts: RwLock::new(BTreeMap::new()),
@@ -65,6 +69,7 @@ impl Engines {
             call_timeout,
             poll_interval,
             shutdown,
+            streams,
         }
     }
 
@@ -121,6 +126,7 @@ impl Engines {
             call_timeout: self.call_timeout,
             tls_dir,
             stop: self.shutdown.child_token(),
+            poke: tokio::sync::Notify::new(),
             record,
         });
         if let Some(old) = self
@@ -130,6 +136,10 @@ impl Engines {
             old.stop.cancel();
         }
         tokio::spawn(poll(handle.clone(), self.poll_interval));
+        tokio::spawn(crate::streams::events::follow(
+            handle.clone(),
+            self.streams.clone(),
+        ));
         handle
     }
 
@@ -328,6 +338,34 @@ impl HostHandle {
     }
 
     /// The negotiated client, connecting (and negotiating) first if needed.
+    /// The negotiated client for a long-lived stream (no time bound; the caller handles ends).
+    pub async fn stream_client(&self) -> Result<Docker, EngineError> {
+        self.client().await.inspect_err(|e| self.note_failure(e))
+    }
+
+    /// Asks the poller to refresh now (container counts changed).
+    pub fn poke(&self) {
+        self.poke.notify_one();
+    }
+
+    /// Cancelled when the host is removed or the server stops.
+    pub fn stop_token(&self) -> &CancellationToken {
+        &self.stop
+    }
+
+    /// Whether the host was removed or the server is stopping.
+    pub fn stopped(&self) -> bool {
+        self.stop.is_cancelled()
+    }
+
+    /// Sleeps `d`, or less when the host stops; whether it stopped.
+    pub async fn sleep_or_stop(&self, d: Duration) -> bool {
+        tokio::select! {
+            () = self.stop.cancelled() => true,
+            () = tokio::time::sleep(d) => false,
+        }
+    }
+
     async fn client(&self) -> Result<Docker, EngineError> {
         if let Some(docker) = self
             .client
@@ -472,6 +510,11 @@ async fn poll(host: Arc<HostHandle>, interval: Duration) {
         tokio::select! {
             () = host.stop.cancelled() => break,
             _ = ticker.tick() => {}
+            () = host.poke.notified() => {
+                // Coalesce a burst of events into one refresh.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                ticker.reset();
+            }
         }
         let before = host.state().status;
         tokio::select! {

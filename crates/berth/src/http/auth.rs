@@ -100,6 +100,7 @@ pub async fn whoami(State(state): State<AppState>, actor: Actor) -> AppResult<Js
                 .map(|k| service::key_view(&k));
             me(&actor.user, None, key)
         }
+        Credential::Ticket => me(&actor.user, None, None),
     }))
 }
 
@@ -129,10 +130,7 @@ pub async fn my_sessions(
     State(state): State<AppState>,
     actor: Actor,
 ) -> AppResult<Json<Vec<Session>>> {
-    let current = match &actor.credential {
-        Credential::Session { id, .. } => Some(id.as_str()),
-        Credential::ApiKey { .. } => None,
-    };
+    let current = actor.session_id();
     let rows = state.store.list_sessions(Some(actor.user.id)).await?;
     Ok(Json(
         rows.iter().map(|s| session_view(s, current)).collect(),
@@ -162,10 +160,7 @@ pub async fn all_sessions(
     State(state): State<AppState>,
     actor: Actor,
 ) -> AppResult<Json<Vec<Session>>> {
-    let current = match &actor.credential {
-        Credential::Session { id, .. } => Some(id.as_str()),
-        Credential::ApiKey { .. } => None,
-    };
+    let current = actor.session_id();
     let rows = state.store.list_sessions(None).await?;
     Ok(Json(
         rows.iter().map(|s| session_view(s, current)).collect(),

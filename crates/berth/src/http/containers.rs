@@ -244,7 +244,11 @@ fn narrow_to_owner(filter: &mut ListFilter, actor: &Actor) {
 }
 
 /// The host of a container route, after checking that a tenant owns the container.
-async fn target(state: &AppState, actor: &Actor, p: &ContainerPath) -> AppResult<Arc<HostHandle>> {
+pub(super) async fn target(
+    state: &AppState,
+    actor: &Actor,
+    p: &ContainerPath,
+) -> AppResult<Arc<HostHandle>> {
     let host = state.engines.get(&p.host)?;
     if actor.owner_filter().is_some() {
         let c = host.inspect_container_raw(&p.id).await?;
@@ -262,8 +266,10 @@ async fn target(state: &AppState, actor: &Actor, p: &ContainerPath) -> AppResult
 /// Path of one container: host name and container id or name.
 #[derive(Debug, Deserialize)]
 pub struct ContainerPath {
-    host: String,
-    id: String,
+    /// Host name.
+    pub host: String,
+    /// Container id or name.
+    pub id: String,
 }
 
 /// Everything about one container.

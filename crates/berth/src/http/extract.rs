@@ -197,3 +197,25 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
         ))
     }
 }
+
+/// A WebSocket upgrade when the request asks for one; `None` for a plain request.
+pub struct MaybeWebSocket(pub Option<axum::extract::ws::WebSocketUpgrade>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeWebSocket {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if !crate::streams::is_websocket(&parts.headers) {
+            return Ok(Self(None));
+        }
+        axum::extract::ws::WebSocketUpgrade::from_request_parts(parts, state)
+            .await
+            .map(|ws| Self(Some(ws)))
+            .map_err(|e| {
+                AppError::new(
+                    ErrorCode::ValidationFailed,
+                    format!("bad WebSocket upgrade: {}", e.body_text()),
+                )
+            })
+    }
+}

@@ -2,7 +2,11 @@
 //!
 //! An image reference holds `/`, so in a URL it is percent-encoded: `berth-test%2Fbusybox:latest`.
 
+use std::collections::HashMap;
+
 use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use berth_api::ErrorEnvelope;
 use berth_api::images::{
     ImageDetail, ImageHistoryEntry, ImagePruneRequest, ImagePullRequest, ImagePullResult,
@@ -12,6 +16,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::extract::{Json, OptionalJson, Path, Query};
+use crate::auth::Actor;
+use crate::auth::middleware::Audit;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::validate;
@@ -80,12 +86,15 @@ pub async fn history(
 
 /// Pulls an image and answers what changed.
 #[utoipa::path(post, path = "/hosts/{host}/images/pull", tag = "images", params(("host" = String, Path, description = "Host name")), request_body = ImagePullRequest,
-    responses((status = 200, body = ImagePullResult), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 502, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)))]
+    responses((status = 200, body = ImagePullResult), (status = 202, body = berth_api::streams::Task, description = "With `background`: the task to follow"), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 502, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)))]
 pub async fn pull(
     State(state): State<AppState>,
     Path(host): Path<String>,
+    actor: Actor,
+    audit: Audit,
     Json(req): Json<ImagePullRequest>,
-) -> AppResult<Json<ImagePullResult>> {
+) -> AppResult<Response> {
+    audit.resource(req.image.clone());
     validate::image_ref("image", &req.image)?;
     if let Some(platform) = &req.platform
         && (platform.is_empty()
@@ -100,10 +109,49 @@ pub async fn pull(
         ));
     }
     let host = state.engines.get(&host)?;
-    Ok(Json(
-        host.pull_image(&req.image, req.platform.as_deref(), |_| {})
-            .await?,
-    ))
+    if !req.background {
+        let result = host
+            .pull_image(&req.image, req.platform.as_deref(), |_| {})
+            .await?;
+        return Ok(Json(result).into_response());
+    }
+    let task = state.streams.tasks.create(
+        "image.pull",
+        Some(host.name()),
+        &req.image,
+        Some(&actor.user.username),
+    );
+    audit.detail("task", task.snapshot().id);
+    let answer = task.snapshot();
+    tokio::spawn(async move {
+        let mut layers: HashMap<String, (u64, u64)> = HashMap::new();
+        let progress = |msg: &bollard::models::CreateImageInfo| {
+            if let (Some(id), Some(detail)) = (&msg.id, &msg.progress_detail) {
+                let entry = layers.entry(id.clone()).or_default();
+                if let Some(c) = detail.current {
+                    entry.0 = u64::try_from(c).unwrap_or(0);
+                }
+                if let Some(t) = detail.total {
+                    entry.1 = u64::try_from(t).unwrap_or(0);
+                }
+            }
+            let (current, total) = layers
+                .values()
+                .fold((0, 0), |(c, t), (lc, lt)| (c + lc, t + lt));
+            task.progress(current, total, msg.status.as_deref().unwrap_or_default());
+        };
+        match host
+            .pull_image(&req.image, req.platform.as_deref(), progress)
+            .await
+        {
+            Ok(result) => {
+                let status = result.status.clone();
+                task.succeed(serde_json::to_value(result).unwrap_or_default(), &status);
+            }
+            Err(e) => task.fail(&e.message),
+        }
+    });
+    Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
 }
 
 /// Adds a tag to an image.

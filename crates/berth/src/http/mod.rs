@@ -4,12 +4,17 @@ mod audit;
 mod auth;
 mod containers;
 mod docs;
+mod exec;
 pub mod extract;
 mod health;
 mod hosts;
 mod images;
+mod logs;
+mod metrics;
 pub mod middleware;
 mod networks;
+mod stats;
+mod streams;
 mod system;
 mod users;
 mod volumes;
@@ -48,6 +53,7 @@ use crate::state::AppState;
         (name = "users", description = "Users and roles (admins)"),
         (name = "api-keys", description = "API keys for programs"),
         (name = "audit", description = "The audit log"),
+        (name = "streams", description = "Live events and task progress (WebSocket / Server-Sent Events)"),
     ),
     modifiers(&Security),
     security(("api_key" = []), ("session" = []))
@@ -88,6 +94,10 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::whoami))
+        .routes(routes!(streams::ws_ticket))
+        .routes(routes!(streams::events))
+        .routes(routes!(streams::tasks))
+        .routes(routes!(streams::task))
         .routes(routes!(auth::change_password))
         .routes(routes!(auth::my_sessions))
         .routes(routes!(auth::revoke_my_session))
@@ -113,6 +123,11 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(containers::unpause))
         .routes(routes!(containers::rename))
         .routes(routes!(containers::top))
+        .routes(routes!(logs::logs))
+        .routes(routes!(logs::download))
+        .routes(routes!(logs::search))
+        .routes(routes!(exec::exec))
+        .routes(routes!(stats::stats))
         .routes(routes!(images::list))
         .routes(routes!(images::pull))
         .routes(routes!(images::prune))
@@ -142,7 +157,8 @@ fn build_openapi() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(health::health))
         .routes(routes!(health::live))
         .routes(routes!(health::ready))
-        .routes(routes!(health::detailed));
+        .routes(routes!(health::detailed))
+        .routes(routes!(metrics::metrics));
     let (api_router, api_doc) = api_routes().split_for_parts();
     let (health_router, health_doc) = health.split_for_parts();
     let mut doc = ApiDoc::openapi();

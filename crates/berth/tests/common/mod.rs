@@ -545,3 +545,42 @@ impl TestApp {
         .await
     }
 }
+
+/// A unix socket that forwards every connection to the primary engine, until dropped.
+pub struct Proxy {
+    task: tokio::task::JoinHandle<()>,
+    path: std::path::PathBuf,
+}
+
+impl Proxy {
+    /// Listens at `path` and forwards to the primary engine.
+    pub fn start(path: &std::path::Path) -> Self {
+        let _ = std::fs::remove_file(path);
+        let listener = tokio::net::UnixListener::bind(path).unwrap();
+        let target = docker1_url().trim_start_matches("unix://").to_owned();
+        let task = tokio::spawn(async move {
+            // Dropping the set (when this task is aborted) cuts every open connection too.
+            let mut conns = tokio::task::JoinSet::new();
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let target = target.clone();
+                conns.spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::UnixStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                while conns.try_join_next().is_some() {}
+            }
+        });
+        Self {
+            task,
+            path: path.to_owned(),
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+        let _ = std::fs::remove_file(&self.path);
+    }
+}

@@ -11,4 +11,8 @@ image: string,
 /**
  * Platform, e.g. `linux/arm64`.
  */
-platform: string | null, };
+platform: string | null, 
+/**
+ * Answer at once (202) with a task to follow at `/api/v1/tasks/{id}` instead of waiting.
+ */
+background: boolean, };
