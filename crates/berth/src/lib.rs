@@ -55,6 +55,9 @@ pub async fn build_state(config: Config, shutdown: CancellationToken) -> anyhow:
     })
 }
 
+/// How long in-flight requests may take to finish after SIGTERM.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 /// `berth serve`: runs until SIGINT/SIGTERM, then finishes in-flight requests, stops background
 /// loops and closes the database.
 pub async fn run(config: Config) -> anyhow::Result<()> {
@@ -72,7 +75,20 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         shutdown.clone(),
     ));
     let store = state.store.clone();
-    http::serve(listener, state, shutdown).await?;
+    let mut server = tokio::spawn(http::serve(listener, state, shutdown.clone()));
+    tokio::select! {
+        result = &mut server => result??,
+        () = shutdown.cancelled() => {
+            // In-flight requests get a grace period; streams that outlive it are cut.
+            match tokio::time::timeout(SHUTDOWN_GRACE, &mut server).await {
+                Ok(result) => result??,
+                Err(_) => {
+                    tracing::warn!("requests still open after {} s: closing them", SHUTDOWN_GRACE.as_secs());
+                    server.abort();
+                }
+            }
+        }
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())

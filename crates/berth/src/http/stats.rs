@@ -61,9 +61,11 @@ pub async fn stats(
     }
     if wants_sse(&headers) {
         let viewer = watch(&state, &actor, &p).await?;
+        let shutdown = state.shutdown.clone();
+        let stream = stats_sse(viewer).take_until(async move { shutdown.cancelled().await });
         return Ok((
             SSE_HEADERS,
-            Sse::new(stats_sse(viewer))
+            Sse::new(stream)
                 .keep_alive(KeepAlive::new().interval(Duration::from_secs(15))),
         )
             .into_response());
