@@ -121,15 +121,14 @@ fn sample_rss(
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         while !stop.load(Ordering::Relaxed) {
-            if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
-                if let Some(kb) = status
+            if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status"))
+                && let Some(kb) = status
                     .lines()
                     .find(|l| l.starts_with("VmRSS:"))
                     .and_then(|l| l.split_whitespace().nth(1))
                     .and_then(|v| v.parse::<u64>().ok())
-                {
-                    max_kb.fetch_max(kb, Ordering::Relaxed);
-                }
+            {
+                max_kb.fetch_max(kb, Ordering::Relaxed);
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -245,17 +244,19 @@ async fn main() {
         .port();
     let addr = format!("127.0.0.1:{port}");
     let server = Command::new(&bin)
-        .args([
-            "serve",
-            "--listen",
-            &addr,
-            "--log-level",
-            "warn",
-            "--data-dir",
-        ])
+        .args(["serve", "--listen", &addr, "--data-dir"])
         .arg(&dir)
         .env("BERTH_ADMIN_PASSWORD", PASSWORD)
-        .stdout(Stdio::null())
+        .env(
+            "BERTH_LOG_LEVEL",
+            std::env::var("BERTH_LOG_LEVEL").unwrap_or_else(|_| "warn".to_owned()),
+        )
+        // The server logs (warnings only, unless BERTH_LOG_LEVEL says otherwise) go to stderr.
+        .stdout(
+            std::os::fd::AsFd::as_fd(&std::io::stderr())
+                .try_clone_to_owned()
+                .map_or_else(|_| Stdio::null(), Stdio::from),
+        )
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
     let pid = server.id();

@@ -170,27 +170,34 @@ async fn open(
     p: &ContainerPath,
     range: &LogRange,
 ) -> AppResult<(Arc<HostHandle>, String, LogReader)> {
-    let (host, id, _) = resolve(state, actor, p).await?;
-    let reader = LogReader::open(&host, &id, range)
+    let c = resolve(state, actor, p).await?;
+    let reader = LogReader::open(&c.host, &c.id, range, c.tty)
         .await
         .map_err(|e| e.into_app(Resource::Container, &p.id))?;
-    Ok((host, id, reader))
+    Ok((c.host, c.id, reader))
 }
 
-/// The host, full id and name of a container the caller may see.
-async fn resolve(
-    state: &AppState,
-    actor: &Actor,
-    p: &ContainerPath,
-) -> AppResult<(Arc<HostHandle>, String, String)> {
+/// A container the caller may see.
+struct Resolved {
+    host: Arc<HostHandle>,
+    /// Its full id.
+    id: String,
+    name: String,
+    tty: bool,
+}
+
+async fn resolve(state: &AppState, actor: &Actor, p: &ContainerPath) -> AppResult<Resolved> {
     let host = target(state, actor, p).await?;
     let c = host.inspect_container_raw(&p.id).await?;
-    let id = c.id.unwrap_or_else(|| p.id.clone());
-    let name = c
-        .name
-        .map(|n| n.trim_start_matches('/').to_owned())
-        .unwrap_or_else(|| p.id.clone());
-    Ok((host, id, name))
+    Ok(Resolved {
+        host,
+        id: c.id.unwrap_or_else(|| p.id.clone()),
+        name: c
+            .name
+            .map(|n| n.trim_start_matches('/').to_owned())
+            .unwrap_or_else(|| p.id.clone()),
+        tty: c.config.and_then(|c| c.tty).unwrap_or(false),
+    })
 }
 
 /// A container's log. As a WebSocket: one `LogLine` message per line (or, with `batch=true`, a
@@ -298,19 +305,20 @@ pub async fn download(
         stderr,
         follow: false,
     };
-    let (host, id, name) = resolve(&state, &actor, &p).await?;
-    let docker = host
+    let c = resolve(&state, &actor, &p).await?;
+    let docker = c
+        .host
         .stream_client()
         .await
         .map_err(|e| e.into_app(Resource::Container, &p.id))?;
     let body = Body::from_stream(logs::download(
         &docker,
-        &id,
+        &c.id,
         &range,
         q.timestamps.unwrap_or(false),
-        host.name().to_owned(),
+        c.host.name().to_owned(),
     ));
-    let disposition = format!("attachment; filename=\"{}\"", file_name(&name));
+    let disposition = format!("attachment; filename=\"{}\"", file_name(&c.name));
     Ok((
         [
             (

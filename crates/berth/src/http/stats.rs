@@ -65,8 +65,7 @@ pub async fn stats(
         let stream = stats_sse(viewer).take_until(async move { shutdown.cancelled().await });
         return Ok((
             SSE_HEADERS,
-            Sse::new(stream)
-                .keep_alive(KeepAlive::new().interval(Duration::from_secs(15))),
+            Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))),
         )
             .into_response());
     }

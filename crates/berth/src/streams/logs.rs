@@ -28,6 +28,8 @@ use futures_util::{FutureExt, SinkExt, Stream, StreamExt};
 use regex::Regex;
 
 use crate::engine::{EngineError, HostHandle, Resource};
+
+mod direct;
 use crate::error::AppError;
 
 /// A line still unfinished once it holds this many bytes is sent as it is; the rest of it
@@ -43,9 +45,9 @@ const BATCH_LINES: usize = 1000;
 /// Messages written to a WebSocket before it is flushed, when the engine has more at once.
 const FLUSH_EVERY: usize = 1024;
 
-/// How long a busy log stream pauses when the engine has nothing at hand, to let lines gather
-/// (this is the most a line waits before it is sent).
-const NAP: Duration = Duration::from_millis(2);
+/// How long lines written to a WebSocket may wait for more before they are flushed (the most
+/// a line waits, unless [`FLUSH_EVERY`] comes first).
+const FLUSH_DELAY: Duration = Duration::from_millis(2);
 
 /// Which part of a log to read.
 #[derive(Debug, Clone)]
@@ -158,11 +160,23 @@ impl LineSplitter {
             LogOutput::Console { message } => (LogStream::Stdout, false, message),
             LogOutput::StdIn { .. } => return,
         };
+        self.feed_bytes(stream, framed, &data, lines);
+    }
+
+    /// Takes bytes of one stream: `framed` when they start an engine message (which begins with
+    /// its own timestamp), else a continuation of the byte stream.
+    pub fn feed_bytes(
+        &mut self,
+        stream: LogStream,
+        framed: bool,
+        data: &[u8],
+        lines: &mut VecDeque<LogLine>,
+    ) {
         let partial = match stream {
             LogStream::Stdout => &mut self.out,
             LogStream::Stderr => &mut self.err,
         };
-        let mut data: &[u8] = &data;
+        let mut data: &[u8] = data;
         if framed && partial.open {
             // A frame is one engine message with its own timestamp; after a partial message
             // (a line the engine cut at 16 KiB) the next one continues it.
@@ -287,9 +301,17 @@ fn fast_time(s: &[u8]) -> Option<DateTime<Utc>> {
         .map(|t| t.and_utc())
 }
 
+/// Where a log's bytes come from.
+enum Source {
+    /// bollard (TLS hosts).
+    Client(Pin<Box<dyn Stream<Item = Result<LogOutput, DockerError>> + Send>>),
+    /// The engine's socket, read directly.
+    Direct(Box<direct::DirectLog>),
+}
+
 /// A container's log as a stream of lines.
 pub struct LogReader {
-    inner: Pin<Box<dyn Stream<Item = Result<LogOutput, DockerError>> + Send>>,
+    source: Source,
     host: String,
     splitter: LineSplitter,
     ready: VecDeque<LogLine>,
@@ -299,11 +321,30 @@ pub struct LogReader {
 }
 
 impl LogReader {
-    /// Starts reading `id`'s log on `host` (always with timestamps).
-    pub async fn open(host: &HostHandle, id: &str, range: &LogRange) -> Result<Self, EngineError> {
-        let docker = host.stream_client().await?;
+    /// Starts reading `id`'s log on `host` (always with timestamps); `tty` says whether the
+    /// container has a terminal (its log is then one raw stream).
+    pub async fn open(
+        host: &HostHandle,
+        id: &str,
+        range: &LogRange,
+        tty: bool,
+    ) -> Result<Self, EngineError> {
+        let source = match direct::Address::of(&host.record.url, host.record.tls) {
+            Some(address) => {
+                let options = range.options(true);
+                let key = id.to_owned();
+                let log = host
+                    .call(|docker| async move {
+                        let api = docker.client_version().to_string();
+                        direct::DirectLog::open(&address, &api, &key, &options, tty).await
+                    })
+                    .await?;
+                Source::Direct(Box::new(log))
+            }
+            None => Source::Client(Box::pin(raw(&host.stream_client().await?, id, range, true))),
+        };
         Ok(Self {
-            inner: Box::pin(raw(&docker, id, range, true)),
+            source,
             host: host.name().to_owned(),
             splitter: LineSplitter::default(),
             ready: VecDeque::new(),
@@ -335,20 +376,107 @@ impl Stream for LogReader {
             if this.done {
                 return Poll::Ready(None);
             }
-            match this.inner.as_mut().poll_next(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(Ok(chunk))) => this.splitter.feed(chunk, &mut this.ready),
-                Poll::Ready(Some(Err(e))) => {
-                    this.done = true;
-                    return Poll::Ready(Some(Err(engine_error(&this.host, e))));
-                }
-                Poll::Ready(None) => {
-                    this.done = true;
-                    this.splitter.finish(&mut this.ready);
+            match &mut this.source {
+                Source::Client(inner) => match inner.as_mut().poll_next(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Some(Ok(chunk))) => this.splitter.feed(chunk, &mut this.ready),
+                    Poll::Ready(Some(Err(e))) => {
+                        this.done = true;
+                        return Poll::Ready(Some(Err(engine_error(&this.host, e))));
+                    }
+                    Poll::Ready(None) => {
+                        this.done = true;
+                        this.splitter.finish(&mut this.ready);
+                    }
+                },
+                Source::Direct(log) => {
+                    log.decode(&mut this.splitter, &mut this.ready);
+                    if !this.ready.is_empty() {
+                        continue;
+                    }
+                    if log.finished() {
+                        this.done = true;
+                        this.splitter.finish(&mut this.ready);
+                        continue;
+                    }
+                    match log.poll_fill(cx) {
+                        Poll::Pending => return Poll::Pending,
+                        Poll::Ready(Ok(_)) => {}
+                        Poll::Ready(Err(reason)) => {
+                            this.done = true;
+                            return Poll::Ready(Some(Err(EngineError::Unavailable {
+                                host: this.host.clone(),
+                                reason,
+                            })));
+                        }
+                    }
                 }
             }
         }
     }
+}
+
+/// A line as JSON text, exactly as serde writes a [`LogLine`], without serde's general
+/// machinery for the time (the WebSocket path writes millions of these).
+pub fn line_json(line: &LogLine) -> String {
+    let mut out = Vec::with_capacity(line.line.len() + 100);
+    out.extend_from_slice(b"{\"type\":");
+    let _ = serde_json::to_writer(&mut out, &line.kind);
+    out.extend_from_slice(match line.stream {
+        LogStream::Stdout => b",\"stream\":\"stdout\",\"time\":",
+        LogStream::Stderr => b",\"stream\":\"stderr\",\"time\":",
+    });
+    match line.time {
+        Some(t) => write_time(&mut out, t),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"line\":");
+    let _ = serde_json::to_writer(&mut out, &line.line);
+    out.push(b'}');
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// A time as chrono's serde writes it (RFC 3339, `Z`, 0, 3, 6 or 9 decimals).
+fn write_time(out: &mut Vec<u8>, t: DateTime<Utc>) {
+    use chrono::{Datelike, Timelike};
+    let year = u32::try_from(t.year()).ok().filter(|y| *y <= 9999);
+    let nanos = t.nanosecond();
+    let Some(year) = year.filter(|_| nanos < 1_000_000_000) else {
+        let _ = serde_json::to_writer(out, &t);
+        return;
+    };
+    let digits = |out: &mut Vec<u8>, value: u32, width: u32| {
+        for i in (0..width).rev() {
+            let d = (value / 10u32.pow(i)) % 10;
+            out.push(b"0123456789"[d as usize]);
+        }
+    };
+    out.push(b'"');
+    digits(out, year, 4);
+    out.push(b'-');
+    digits(out, t.month(), 2);
+    out.push(b'-');
+    digits(out, t.day(), 2);
+    out.push(b'T');
+    digits(out, t.hour(), 2);
+    out.push(b':');
+    digits(out, t.minute(), 2);
+    out.push(b':');
+    digits(out, t.second(), 2);
+    let (width, value) = if nanos == 0 {
+        (0, 0)
+    } else if nanos.is_multiple_of(1_000_000) {
+        (3, nanos / 1_000_000)
+    } else if nanos.is_multiple_of(1000) {
+        (6, nanos / 1000)
+    } else {
+        (9, nanos)
+    };
+    if width > 0 {
+        out.push(b'.');
+        digits(out, value, width);
+    }
+    out.extend_from_slice(b"Z\"");
 }
 
 /// Why a stream stopped, as the client is told.
@@ -452,10 +580,9 @@ enum Outcome {
 
 /// Sends a log over a WebSocket: one `LogLine` per text frame (or, with `batch`, an array of
 /// them), then `end` or a fatal error, then a close frame. Frames are written into the socket's
-/// buffer while the engine has more at hand and flushed when it has not (or every
-/// [`FLUSH_EVERY`]); when the engine has nothing at hand right after sending lines, the stream
-/// pauses [`NAP`] first, so a big log is read and written in large pieces rather than with a few
-/// system calls per line.
+/// buffer and flushed every [`FLUSH_EVERY`] messages, or once the engine has had nothing more
+/// for [`FLUSH_DELAY`] after the first unflushed one: a big log goes out in large writes, not a
+/// system call per line, and a quiet one without delay to speak of.
 pub async fn send_ws(
     socket: WebSocket,
     mut reader: LogReader,
@@ -464,49 +591,54 @@ pub async fn send_ws(
     opts: WsOptions,
 ) {
     let (mut sink, mut incoming) = socket.split();
+    // The client's side is watched by a task of its own: polling the socket for input at every
+    // turn of the loop below costs more than the loop itself.
+    let gone = tokio_util::sync::CancellationToken::new();
+    let watcher = AbortOnDrop(tokio::spawn({
+        let gone = gone.clone();
+        async move {
+            while let Some(msg) = incoming.next().await {
+                if closed(Some(msg)) {
+                    break;
+                }
+            }
+            gone.cancel();
+        }
+    }));
     let mut unflushed = 0usize;
     let mut batch: Vec<LogLine> = Vec::new();
     let mut since_check = 0usize;
-    // Lines came since the last pause.
-    let mut busy = false;
+    // When the oldest line not yet flushed was written.
+    let mut dirty_since: Option<tokio::time::Instant> = None;
     let outcome = 'read: loop {
         let next = match reader.next().now_or_never() {
             Some(item) => item,
-            None if busy => {
-                // The engine is sending faster than one line per wake-up: let its lines gather
-                // for a moment, then take them all at once (big reads, big writes, few wake-ups).
-                busy = false;
-                tokio::time::sleep(NAP).await;
-                continue;
-            }
-            None => {
-                if !batch.is_empty() {
-                    if send_batch(&mut sink, &mut batch).await.is_err() {
-                        break 'read Outcome::ClientGone;
-                    }
-                    unflushed += 1;
-                }
-                if unflushed > 0 {
-                    if timed(sink.flush()).await.is_err() {
-                        break 'read Outcome::ClientGone;
-                    }
-                    unflushed = 0;
-                }
-                loop {
-                    tokio::select! {
-                        item = reader.next() => break item,
-                        msg = incoming.next() => if closed(msg) { break 'read Outcome::ClientGone },
-                        () = host.stop_token().cancelled() => break 'read Outcome::Stopping,
+            // The engine has nothing at hand: wait for it, and flush what was written once it
+            // has been waiting for FLUSH_DELAY.
+            None => loop {
+                let flush_at = dirty_since.map(|t| t + FLUSH_DELAY);
+                tokio::select! {
+                    item = reader.next() => break item,
+                    () = gone.cancelled() => break 'read Outcome::ClientGone,
+                    () = host.stop_token().cancelled() => break 'read Outcome::Stopping,
+                    () = tokio::time::sleep_until(flush_at.unwrap_or_else(tokio::time::Instant::now)), if flush_at.is_some() => {
+                        if flush_all(&mut sink, &mut batch).await.is_err() {
+                            break 'read Outcome::ClientGone;
+                        }
+                        unflushed = 0;
+                        dirty_since = None;
                     }
                 }
-            }
+            },
         };
         let line = match next {
             Some(Ok(line)) => line,
             Some(Err(e)) => break Outcome::Failed(e),
             None => break Outcome::Ended,
         };
-        busy = true;
+        if dirty_since.is_none() {
+            dirty_since = Some(tokio::time::Instant::now());
+        }
         if opts.batch {
             batch.push(line);
             if batch.len() >= BATCH_LINES {
@@ -516,8 +648,10 @@ pub async fn send_ws(
                 unflushed += 1;
             }
         } else {
-            let text = serde_json::to_string(&line).unwrap_or_default();
-            if timed(sink.feed(Message::Text(text.into()))).await.is_err() {
+            if timed(sink.feed(Message::Text(line_json(&line).into())))
+                .await
+                .is_err()
+            {
                 break Outcome::ClientGone;
             }
             unflushed += 1;
@@ -527,6 +661,9 @@ pub async fn send_ws(
                 break Outcome::ClientGone;
             }
             unflushed = 0;
+            if batch.is_empty() {
+                dirty_since = None;
+            }
         }
         // While the engine never waits, still notice a client that said goodbye.
         since_check += 1;
@@ -535,15 +672,14 @@ pub async fn send_ws(
             if host.stopped() {
                 break Outcome::Stopping;
             }
-            if let Some(msg) = incoming.next().now_or_never()
-                && closed(msg)
-            {
+            if gone.is_cancelled() {
                 break Outcome::ClientGone;
             }
         }
     };
     // The engine stream stops here, before anything else waits.
     drop(reader);
+    drop(watcher);
     let finish = match outcome {
         Outcome::ClientGone => return,
         Outcome::Stopping => Finish::stopping(),
@@ -573,22 +709,55 @@ pub async fn fail_ws(mut socket: WebSocket, finish: Finish) {
     .await;
 }
 
+/// A task that is aborted when this is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 fn closed(msg: Option<Result<Message, axum::Error>>) -> bool {
     matches!(msg, Some(Ok(Message::Close(_)) | Err(_)) | None)
 }
 
 async fn timed<T, E>(f: impl Future<Output = Result<T, E>>) -> Result<T, ()> {
+    let mut f = std::pin::pin!(f);
+    // Most sends complete at once (into the socket's buffer): no timer for those.
+    if let Poll::Ready(result) = futures_util::poll!(f.as_mut()) {
+        return result.map_err(|_| ());
+    }
     match tokio::time::timeout(SEND_TIMEOUT, f).await {
         Ok(Ok(v)) => Ok(v),
         _ => Err(()),
     }
 }
 
+/// Sends a pending batch, then flushes the socket.
+async fn flush_all<S>(sink: &mut S, batch: &mut Vec<LogLine>) -> Result<(), ()>
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
+    if !batch.is_empty() {
+        send_batch(sink, batch).await?;
+    }
+    timed(sink.flush()).await
+}
+
 async fn send_batch<S>(sink: &mut S, batch: &mut Vec<LogLine>) -> Result<(), ()>
 where
     S: futures_util::Sink<Message> + Unpin,
 {
-    let text = serde_json::to_string(&batch).unwrap_or_default();
+    let mut text = String::with_capacity(batch.iter().map(|l| l.line.len() + 100).sum());
+    text.push('[');
+    for (i, line) in batch.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&line_json(line));
+    }
+    text.push(']');
     batch.clear();
     timed(sink.feed(Message::Text(text.into()))).await
 }
@@ -845,6 +1014,30 @@ mod tests {
         let lines = feed(&mut s, err("2024-05-01T10:00:00Z e2\n"));
         assert_eq!(lines[0].stream, LogStream::Stderr);
         assert_eq!(lines[0].line, "e1 e2");
+    }
+
+    #[test]
+    fn lines_are_written_exactly_as_serde_writes_them() {
+        for (time, text) in [
+            (Some("2024-05-01T10:00:00Z"), "plain"),
+            (
+                Some("2024-05-01T10:00:00.5Z"),
+                "quote \" and \\ and \u{1} and é",
+            ),
+            (Some("2024-05-01T10:00:00.123456Z"), ""),
+            (Some("1999-12-31T23:59:59.000000001Z"), "x"),
+            (None, "no time"),
+        ] {
+            for stream in [LogStream::Stdout, LogStream::Stderr] {
+                let line = LogLine {
+                    kind: "line".to_owned(),
+                    stream,
+                    time: time.map(|t| parse_time(t.as_bytes()).unwrap()),
+                    line: text.to_owned(),
+                };
+                assert_eq!(line_json(&line), serde_json::to_string(&line).unwrap());
+            }
+        }
     }
 
     #[test]
