@@ -781,3 +781,41 @@ async fn batch_mode_sends_arrays_of_lines() {
     guard.cleanup().await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_tls_host_streams_logs_through_the_engine_client() {
+    let app = TestApp::spawn().await;
+    let read = |f: &str| std::fs::read_to_string(common::tls_dir().join(f)).unwrap();
+    let host = unique("tls");
+    let res = app
+        .post(
+            "/api/v1/hosts",
+            &json!({"name": host, "url": common::docker2_tcp_url(), "tls": {
+                "ca_cert": read("ca.pem"), "client_cert": read("cert.pem"), "client_key": read("key.pem")}}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    app.wait_online(&host).await;
+    let guard = Containers::on(&common::docker2_url());
+    let name = unique("logs-tls");
+    run_to_end(
+        &guard,
+        &name,
+        &["sh", "-c", "echo out; echo err >&2; seq 1 3"],
+    )
+    .await;
+    let path = format!("/api/v1/hosts/{host}/containers/{name}/logs?tail=all");
+    let mut ws = open(&app, &path).await;
+    let msgs = all_messages(&mut ws, Duration::from_secs(10)).await;
+    let mut got = texts(&msgs);
+    got.sort_unstable();
+    assert_eq!(got, ["1", "2", "3", "err", "out"]);
+    let err = msgs.iter().find(|m| m["line"] == "err").unwrap();
+    assert_eq!(err["stream"], "stderr");
+    assert!(err["time"].is_string());
+    assert_eq!(msgs.last().unwrap()["type"], "end");
+    let (_, body) = json(app.get(&format!("{path}&stderr=false")).await).await;
+    assert_eq!(texts(body.as_array().unwrap()), ["out", "1", "2", "3"]);
+    guard.cleanup().await;
+    app.stop().await;
+}

@@ -3,9 +3,13 @@
 //! WebSocket or as Server-Sent Events, collected for a plain request, searched, or passed through
 //! as a file.
 //!
+//! Engines on a unix socket or plain tcp are read directly (`logs/direct.rs`: many lines per
+//! read); TLS engines, and downloads, through bollard.
+//!
 //! Memory stays bounded whatever the log's size: the engine stream is read only as fast as the
-//! client takes lines (no queue in between), a partial line is flushed once it passes
-//! [`MAX_LINE`], and search keeps only its context ring and its (limited) matches.
+//! client takes lines (no queue in between, so a slow client slows the read, and one that takes
+//! nothing for 10 s is dropped), a partial line is flushed once it passes [`MAX_LINE`], and
+//! search keeps only its context ring and its (limited) matches.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -28,9 +32,9 @@ use futures_util::{FutureExt, SinkExt, Stream, StreamExt};
 use regex::Regex;
 
 use crate::engine::{EngineError, HostHandle, Resource};
+use crate::error::AppError;
 
 mod direct;
-use crate::error::AppError;
 
 /// A line still unfinished once it holds this many bytes is sent as it is; the rest of it
 /// follows as further lines.
@@ -782,7 +786,7 @@ pub fn sse(
                 None => Finish::stopping(),
                 Some(next) => match next {
                     Some(Ok(line)) => {
-                        let data = serde_json::to_string(&line).unwrap_or_default();
+                        let data = line_json(&line);
                         return Some((Ok(Event::default().event("line").data(data)), Some(reader)));
                     }
                     Some(Err(e)) => Finish::from_engine(e, &id),
