@@ -41,8 +41,6 @@ impl Limits {
 /// Creates `admin` when there are no users: with the configured password, or a random one that
 /// is logged once and must be changed at first login.
 pub async fn bootstrap_admin(store: &Store, config: &Config) -> anyhow::Result<()> {
-    // Made now, so the first login of an unknown user costs one verification like any other.
-    let _ = password::dummy_hash();
     if store.count_users().await? > 0 {
         return Ok(());
     }
