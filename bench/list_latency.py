@@ -34,8 +34,13 @@ class UnixHTTPConnection(http.client.HTTPConnection):
         self.sock.connect(self.path)
 
 
+AUTH = {}
+
+
 def call(conn, method, path, body=None):
-    headers = {"Content-Type": "application/json"} if body is not None else {}
+    headers = dict(AUTH)
+    if body is not None:
+        headers["Content-Type"] = "application/json"
     conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
     res = conn.getresponse()
     data = res.read()
@@ -94,8 +99,13 @@ def main():
     server = subprocess.Popen(
         [args.binary, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", data_dir, "--log-level", "warn"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "BERTH_ADMIN_PASSWORD": "bench-admin-password"},
     )
     try:
+        time.sleep(1)
+        key = subprocess.run([args.binary, "admin", "api-key-create", "admin", "--scope", "read", "--data-dir", data_dir],
+                             check=True, capture_output=True, text=True).stdout.strip()
+        AUTH["Authorization"] = f"Bearer {key}"
         berth = http.client.HTTPConnection("127.0.0.1", port)
         for _ in range(100):
             try:
