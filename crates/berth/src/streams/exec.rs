@@ -266,10 +266,8 @@ impl Exec {
         let (last, code) = match end {
             End::Exited => {
                 let code = self.exit_code().await;
-                if code.is_none() {
-                    // Detached or still running: make sure nothing is left.
-                    self.kill().await;
-                }
+                // Whatever the shell left behind (`cmd &`) goes with it.
+                self.kill().await;
                 let exit = ExecExit {
                     kind: "exit".to_owned(),
                     code,
@@ -372,15 +370,8 @@ impl Exec {
     /// container init that never reaps). Needs `/bin/sh` and `cat` in the container; best
     /// effort, bounded.
     async fn kill(&self) {
-        let id = self.id.clone();
-        let running = self
-            .host
-            .call(|d| async move { d.inspect_exec(&id).await })
-            .await
-            .map(|r| r.running == Some(true));
-        if !matches!(running, Ok(true)) {
-            return;
-        }
+        // Not gated on the exec still running: the session's shell may already have ended on
+        // the hang-up while a background child of it lives on.
         let script = format!(
             "m='{SESSION_VAR}={marker}'; p=''; \
              for d in /proc/[0-9]*; do \
@@ -421,6 +412,10 @@ impl Exec {
             .await;
         if let Err(e) = result {
             let e = e.into_app(Resource::Container, &self.container);
+            if matches!(e.code, ErrorCode::Conflict | ErrorCode::ContainerNotFound) {
+                // The container stopped or went: so did the session's processes.
+                return;
+            }
             tracing::warn!(exec = %self.id, container = %self.container, error = %e.message,
                 "could not end the processes of a closed terminal");
         }
