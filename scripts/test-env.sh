@@ -445,6 +445,24 @@ if setup_registry; then
 fi
 
 # --------------------------------------------------------------------------
+# 6b. The official vantage6 CLI (vantage6==4.15.2), the reference of the vantage6 node tests
+# --------------------------------------------------------------------------
+V6_VENV=${BERTH_TEST_V6_VENV:-/opt/berth-test/v6venv}
+V6_OK=0
+if [ -x "$V6_VENV/bin/v6" ] &&
+    "$V6_VENV/bin/python" -c 'import importlib.metadata as m; assert m.version("vantage6") == "4.15.2"' 2>/dev/null; then
+    log "vantage6 CLI 4.15.2 already in $V6_VENV"
+    V6_OK=1
+else
+    log "installing vantage6==4.15.2 into $V6_VENV"
+    if python3 -m venv "$V6_VENV" && "$V6_VENV/bin/pip" install -q vantage6==4.15.2; then
+        V6_OK=1
+    else
+        log "NOTE: could not install vantage6; the vantage6 conformance tests will be skipped"
+    fi
+fi
+
+# --------------------------------------------------------------------------
 # 7. Environment for the tests
 # --------------------------------------------------------------------------
 tmp_env=$(mktemp "$TEST_DIR/env.XXXXXX")
@@ -457,6 +475,9 @@ tmp_env=$(mktemp "$TEST_DIR/env.XXXXXX")
     echo "export BERTH_TEST_TLS_DIR=$TLS_DIR"
     if [ "$REGISTRY_OK" -eq 1 ]; then
         echo "export BERTH_TEST_REGISTRY=$REGISTRY_ADDR"
+    fi
+    if [ "$V6_OK" -eq 1 ]; then
+        echo "export BERTH_TEST_V6=$V6_VENV"
     fi
 } >"$tmp_env"
 chmod 0644 "$tmp_env"

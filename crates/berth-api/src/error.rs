@@ -69,6 +69,8 @@ pub enum ErrorCode {
     ApiKeyNotFound,
     /// No task has this id (or it is not yours); tasks are kept in memory for a while.
     TaskNotFound,
+    /// No vantage6 node configuration of this name in this scope.
+    NodeNotFound,
     /// An unexpected failure inside Berth; the request id finds it in the server log.
     InternalError,
 }
@@ -83,7 +85,8 @@ impl ErrorCode {
             Self::UserNotFound
             | Self::SessionNotFound
             | Self::ApiKeyNotFound
-            | Self::TaskNotFound => 404,
+            | Self::TaskNotFound
+            | Self::NodeNotFound => 404,
             Self::UserExists | Self::LastAdmin => 409,
             Self::RateLimited => 429,
             Self::RouteNotFound
@@ -137,11 +140,12 @@ impl ErrorCode {
             Self::SessionNotFound => "SESSION_NOT_FOUND",
             Self::ApiKeyNotFound => "API_KEY_NOT_FOUND",
             Self::TaskNotFound => "TASK_NOT_FOUND",
+            Self::NodeNotFound => "NODE_NOT_FOUND",
         }
     }
 
     /// Every code, for tests and documentation.
-    pub const ALL: [ErrorCode; 31] = [
+    pub const ALL: [ErrorCode; 32] = [
         Self::ValidationFailed,
         Self::InvalidJson,
         Self::UnsupportedMediaType,
@@ -173,6 +177,7 @@ impl ErrorCode {
         Self::SessionNotFound,
         Self::ApiKeyNotFound,
         Self::TaskNotFound,
+        Self::NodeNotFound,
     ];
 }
 

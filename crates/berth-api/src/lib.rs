@@ -14,5 +14,6 @@ pub mod networks;
 pub mod streams;
 pub mod system;
 pub mod volumes;
+pub mod vantage6;
 
 pub use error::{ErrorBody, ErrorCode, ErrorEnvelope};

@@ -75,6 +75,21 @@ pub struct ServeArgs {
     /// File holding the password for the first `admin` user.
     #[arg(long, env = "BERTH_ADMIN_PASSWORD_FILE")]
     pub admin_password_file: Option<PathBuf>,
+    /// vantage6 user configuration folder (default: the CLI's, `~/.config/vantage6`).
+    #[arg(long, env = "BERTH_V6_USER_CONFIG_DIR")]
+    pub v6_user_config_dir: Option<PathBuf>,
+    /// vantage6 system configuration folder (default: the CLI's, `/etc/vantage6`).
+    #[arg(long, env = "BERTH_V6_SYSTEM_CONFIG_DIR")]
+    pub v6_system_config_dir: Option<PathBuf>,
+    /// vantage6 user data folder (default: `~/.local/share/vantage6`).
+    #[arg(long, env = "BERTH_V6_USER_DATA_DIR")]
+    pub v6_user_data_dir: Option<PathBuf>,
+    /// vantage6 user log folder (default: `~/.cache/vantage6/log`).
+    #[arg(long, env = "BERTH_V6_USER_LOG_DIR")]
+    pub v6_user_log_dir: Option<PathBuf>,
+    /// vantage6 system data and log folder (default: `/usr/local/share/vantage6`).
+    #[arg(long, env = "BERTH_V6_SYSTEM_DATA_DIR")]
+    pub v6_system_data_dir: Option<PathBuf>,
 }
 
 /// The optional TOML file; same names as the flags, with underscores.
@@ -101,6 +116,11 @@ struct FileConfig {
     audit_retention_days: Option<u32>,
     admin_password: Option<String>,
     admin_password_file: Option<PathBuf>,
+    v6_user_config_dir: Option<PathBuf>,
+    v6_system_config_dir: Option<PathBuf>,
+    v6_user_data_dir: Option<PathBuf>,
+    v6_user_log_dir: Option<PathBuf>,
+    v6_system_data_dir: Option<PathBuf>,
 }
 
 /// Log output format.
@@ -203,6 +223,8 @@ pub struct Config {
     pub audit_retention_days: u32,
     /// First admin's password.
     pub admin_password: Option<Secret>,
+    /// The vantage6 CLI's folders (node configurations, data, logs).
+    pub vantage6: crate::vantage6::Dirs,
 }
 
 impl Config {
@@ -295,6 +317,16 @@ impl Config {
                 .or(file.audit_retention_days)
                 .unwrap_or(365),
             admin_password,
+            vantage6: {
+                let d = crate::vantage6::Dirs::from_env();
+                crate::vantage6::Dirs {
+                    user_config: args.v6_user_config_dir.or(file.v6_user_config_dir).unwrap_or(d.user_config),
+                    system_config: args.v6_system_config_dir.or(file.v6_system_config_dir).unwrap_or(d.system_config),
+                    user_data: args.v6_user_data_dir.or(file.v6_user_data_dir).unwrap_or(d.user_data),
+                    user_log: args.v6_user_log_dir.or(file.v6_user_log_dir).unwrap_or(d.user_log),
+                    system_data: args.v6_system_data_dir.or(file.v6_system_data_dir).unwrap_or(d.system_data),
+                }
+            },
         };
         config.validate()?;
         Ok(config)
@@ -360,6 +392,7 @@ impl Config {
             api_rate_limit: 0,
             audit_retention_days: 365,
             admin_password: None,
+            vantage6: crate::vantage6::Dirs::from_env(),
         }
     }
 }

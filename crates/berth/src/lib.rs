@@ -13,6 +13,7 @@ pub mod state;
 pub mod store;
 pub mod streams;
 pub mod validate;
+pub mod vantage6;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -40,6 +40,8 @@ pub enum Area {
     System,
     /// The API description.
     Docs,
+    /// vantage6 node configurations and their containers.
+    Vantage6,
 }
 
 /// What a route needs.
@@ -67,6 +69,8 @@ pub enum Cap {
     UserAdmin,
     /// Read the audit log.
     AuditRead,
+    /// Create, edit, start, stop, remove vantage6 nodes (their files and containers).
+    Vantage6Write,
 }
 
 impl Cap {
@@ -84,6 +88,7 @@ impl Cap {
                     | ContainerExec
                     | ImagePull
                     | StorageWrite
+                    | Vantage6Write
             ),
             Role::Deployer => matches!(
                 self,

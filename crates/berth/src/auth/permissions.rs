@@ -430,6 +430,18 @@ pub const RULES: &[Rule] = &[
         "",
         None,
     ),
+    // vantage6 nodes
+    r("GET", "/api/v1/vantage6/nodes", Read(Area::Vantage6), "", None),
+    r("POST", "/api/v1/vantage6/nodes", Vantage6Write, "vantage6_node.create", None),
+    r("GET", "/api/v1/vantage6/nodes/{name}", Read(Area::Vantage6), "", Some("name")),
+    r("PATCH", "/api/v1/vantage6/nodes/{name}", Vantage6Write, "vantage6_node.update", Some("name")),
+    r("DELETE", "/api/v1/vantage6/nodes/{name}", Vantage6Write, "vantage6_node.remove", Some("name")),
+    r("PUT", "/api/v1/vantage6/nodes/{name}/api-key", Vantage6Write, "vantage6_node.set_api_key", Some("name")),
+    r("POST", "/api/v1/vantage6/nodes/{name}/start", Vantage6Write, "vantage6_node.start", Some("name")),
+    r("POST", "/api/v1/vantage6/nodes/{name}/stop", Vantage6Write, "vantage6_node.stop", Some("name")),
+    r("POST", "/api/v1/vantage6/nodes/{name}/restart", Vantage6Write, "vantage6_node.restart", Some("name")),
+    r("GET", "/api/v1/vantage6/nodes/{name}/status", Read(Area::Vantage6), "", Some("name")),
+    r("POST", "/api/v1/vantage6/clean", Vantage6Write, "vantage6_node.clean", None),
 ];
 
 /// The rule of a routed request.

@@ -17,6 +17,7 @@ mod stats;
 mod streams;
 mod system;
 mod users;
+mod vantage6;
 mod volumes;
 
 use std::time::Duration;
@@ -54,6 +55,7 @@ use crate::state::AppState;
         (name = "api-keys", description = "API keys for programs"),
         (name = "audit", description = "The audit log"),
         (name = "streams", description = "Live events and task progress (WebSocket / Server-Sent Events)"),
+        (name = "vantage6", description = "vantage6 nodes: the official CLI's configuration files and node containers"),
     ),
     modifiers(&Security),
     security(("api_key" = []), ("session" = []))
@@ -144,6 +146,14 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(networks::disconnect))
         .routes(routes!(system::info))
         .routes(routes!(system::disk_usage))
+        .routes(routes!(vantage6::list, vantage6::create))
+        .routes(routes!(vantage6::get, vantage6::update, vantage6::delete))
+        .routes(routes!(vantage6::set_api_key))
+        .routes(routes!(vantage6::start))
+        .routes(routes!(vantage6::stop))
+        .routes(routes!(vantage6::restart))
+        .routes(routes!(vantage6::status))
+        .routes(routes!(vantage6::clean))
 }
 
 /// The OpenAPI document (also used by tests that walk every route).
