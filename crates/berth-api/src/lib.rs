@@ -13,7 +13,7 @@ pub mod images;
 pub mod networks;
 pub mod streams;
 pub mod system;
-pub mod volumes;
 pub mod vantage6;
+pub mod volumes;
 
 pub use error::{ErrorBody, ErrorCode, ErrorEnvelope};

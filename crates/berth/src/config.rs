@@ -320,11 +320,26 @@ impl Config {
             vantage6: {
                 let d = crate::vantage6::Dirs::from_env();
                 crate::vantage6::Dirs {
-                    user_config: args.v6_user_config_dir.or(file.v6_user_config_dir).unwrap_or(d.user_config),
-                    system_config: args.v6_system_config_dir.or(file.v6_system_config_dir).unwrap_or(d.system_config),
-                    user_data: args.v6_user_data_dir.or(file.v6_user_data_dir).unwrap_or(d.user_data),
-                    user_log: args.v6_user_log_dir.or(file.v6_user_log_dir).unwrap_or(d.user_log),
-                    system_data: args.v6_system_data_dir.or(file.v6_system_data_dir).unwrap_or(d.system_data),
+                    user_config: args
+                        .v6_user_config_dir
+                        .or(file.v6_user_config_dir)
+                        .unwrap_or(d.user_config),
+                    system_config: args
+                        .v6_system_config_dir
+                        .or(file.v6_system_config_dir)
+                        .unwrap_or(d.system_config),
+                    user_data: args
+                        .v6_user_data_dir
+                        .or(file.v6_user_data_dir)
+                        .unwrap_or(d.user_data),
+                    user_log: args
+                        .v6_user_log_dir
+                        .or(file.v6_user_log_dir)
+                        .unwrap_or(d.user_log),
+                    system_data: args
+                        .v6_system_data_dir
+                        .or(file.v6_system_data_dir)
+                        .unwrap_or(d.system_data),
                 }
             },
         };

@@ -42,7 +42,7 @@ pub fn load(path: &Path) -> Result<Value, String> {
 /// Writes `doc` to `path` through a temporary file and a rename; a new file is readable by its
 /// owner only (it holds the API key), an existing one keeps its mode.
 pub fn save(path: &Path, doc: &Value) -> AppResult<()> {
-    let text = serde_norway::to_string(doc).map_err(AppError::internal)?;
+    let text = super::yaml::to_string(doc);
     let dir = path
         .parent()
         .ok_or_else(|| AppError::internal("configuration path without a folder"))?;
@@ -188,7 +188,10 @@ pub fn validate(doc: &Value) -> AppResult<()> {
     }
     for key in ["node_extra_env", "node_extra_hosts"] {
         if map.get(key).is_some_and(|v| !v.is_mapping()) {
-            return Err(AppError::validation(key, format!("`{key}` must be a mapping")));
+            return Err(AppError::validation(
+                key,
+                format!("`{key}` must be a mapping"),
+            ));
         }
     }
     if let Some(m) = map.get("node_extra_mounts")
@@ -216,7 +219,8 @@ pub fn databases(doc: &Value) -> Vec<NodeDatabase> {
                     label: get_str(d, "label").unwrap_or_default(),
                     uri: get_str(d, "uri").unwrap_or_default(),
                     db_type: get_str(d, "type").unwrap_or_default(),
-                    read_only: get_str(d, "mount_mode").is_some_and(|m| m.eq_ignore_ascii_case("ro")),
+                    read_only: get_str(d, "mount_mode")
+                        .is_some_and(|m| m.eq_ignore_ascii_case("ro")),
                 })
                 .collect()
         })
@@ -260,14 +264,16 @@ fn str_list(v: Option<&Value>) -> Vec<String> {
 /// Reads the modelled fields of a file.
 pub fn fields(doc: &Value) -> Fields {
     let enc = get(doc, "encryption");
-    let policies = get(doc, "policies").filter(|p| p.is_mapping()).map(|p| NodePolicies {
-        allowed_algorithms: str_list(get(p, "allowed_algorithms")),
-        allowed_algorithm_stores: str_list(get(p, "allowed_algorithm_stores")),
-        allowed_organizations: str_list(get(p, "allowed_organizations")),
-        allowed_users: str_list(get(p, "allowed_users")),
-        allow_either_whitelist_or_store: get(p, "allow_either_whitelist_or_store")
-            .and_then(Value::as_bool),
-    });
+    let policies = get(doc, "policies")
+        .filter(|p| p.is_mapping())
+        .map(|p| NodePolicies {
+            allowed_algorithms: str_list(get(p, "allowed_algorithms")),
+            allowed_algorithm_stores: str_list(get(p, "allowed_algorithm_stores")),
+            allowed_organizations: str_list(get(p, "allowed_organizations")),
+            allowed_users: str_list(get(p, "allowed_users")),
+            allow_either_whitelist_or_store: get(p, "allow_either_whitelist_or_store")
+                .and_then(Value::as_bool),
+        });
     Fields {
         api_key_set: get_str(doc, "api_key").is_some_and(|k| !k.is_empty() && k != "None"),
         server_url: get_str(doc, "server_url").unwrap_or_default(),
@@ -375,7 +381,8 @@ fn database_entries(old: Option<&Value>, dbs: &[NodeDatabase]) -> Value {
                 m.insert(s("type"), s(&db.db_type));
                 if db.read_only {
                     m.insert(s("mount_mode"), s("ro"));
-                } else if get_str(&Value::Mapping(m.clone()), "mount_mode").as_deref() == Some("ro") {
+                } else if get_str(&Value::Mapping(m.clone()), "mount_mode").as_deref() == Some("ro")
+                {
                     m.remove("mount_mode");
                 }
                 Value::Mapping(m)
@@ -385,9 +392,7 @@ fn database_entries(old: Option<&Value>, dbs: &[NodeDatabase]) -> Value {
 }
 
 fn string_map(map: &BTreeMap<String, String>) -> Option<Value> {
-    (!map.is_empty()).then(|| {
-        Value::Mapping(map.iter().map(|(k, v)| (s(k), s(v))).collect())
-    })
+    (!map.is_empty()).then(|| Value::Mapping(map.iter().map(|(k, v)| (s(k), s(v))).collect()))
 }
 
 fn string_list(items: &[String]) -> Option<Value> {
@@ -412,7 +417,11 @@ fn apply_policies(map: &mut Mapping, policies: &NodePolicies) {
         .and_then(Value::as_mapping)
         .cloned()
         .unwrap_or_default();
-    put(&mut p, "allowed_algorithms", string_list(&policies.allowed_algorithms));
+    put(
+        &mut p,
+        "allowed_algorithms",
+        string_list(&policies.allowed_algorithms),
+    );
     put(
         &mut p,
         "allowed_algorithm_stores",
@@ -429,7 +438,11 @@ fn apply_policies(map: &mut Mapping, policies: &NodePolicies) {
         "allow_either_whitelist_or_store",
         policies.allow_either_whitelist_or_store.map(Value::Bool),
     );
-    put(map, "policies", (!p.is_empty()).then_some(Value::Mapping(p)));
+    put(
+        map,
+        "policies",
+        (!p.is_empty()).then_some(Value::Mapping(p)),
+    );
 }
 
 fn apply_registries(map: &mut Mapping, registries: &[NodeRegistry]) {
@@ -500,9 +513,11 @@ pub fn new_document(req: &NodeCreate, default_task_dir: &str) -> Value {
         apply_policies(&mut m, p);
     }
     let server_url = req.server_url.trim_end_matches('/');
-    let port = req
-        .port
-        .unwrap_or(if server_url.starts_with("https") { 443 } else { 7601 });
+    let port = req.port.unwrap_or(if server_url.starts_with("https") {
+        443
+    } else {
+        7601
+    });
     m.insert(s("port"), Value::from(port));
     m.insert(s("server_url"), s(server_url));
     m.insert(
@@ -568,7 +583,11 @@ pub fn apply_update(doc: &mut Value, req: &NodeUpdate) -> AppResult<()> {
             .cloned()
             .unwrap_or_default();
         put(&mut images, "node", (!image.is_empty()).then(|| s(image)));
-        put(map, "images", (!images.is_empty()).then_some(Value::Mapping(images)));
+        put(
+            map,
+            "images",
+            (!images.is_empty()).then_some(Value::Mapping(images)),
+        );
     }
     Ok(())
 }
@@ -650,7 +669,10 @@ mod tests {
     fn the_schema_names_the_key_at_fault() {
         let mut doc = new_document(&create(), "/t");
         doc.as_mapping_mut().unwrap().remove("task_dir");
-        assert_eq!(validate(&doc).unwrap_err().field.as_deref(), Some("task_dir"));
+        assert_eq!(
+            validate(&doc).unwrap_err().field.as_deref(),
+            Some("task_dir")
+        );
         let mut doc = new_document(&create(), "/t");
         doc["logging"]
             .as_mapping_mut()

@@ -10,6 +10,7 @@ pub mod config;
 pub mod node;
 pub mod plan;
 pub mod version;
+pub mod yaml;
 
 use std::path::{Path, PathBuf};
 
@@ -149,7 +150,10 @@ mod tests {
     fn folders_follow_appdirs_and_the_cli_prefers_etc_vantage6() {
         let d = Dirs::from_vars(|k| (k == "HOME").then(|| "/home/ada".to_owned()));
         assert_eq!(d.user_config, PathBuf::from("/home/ada/.config/vantage6"));
-        assert_eq!(d.user_data, PathBuf::from("/home/ada/.local/share/vantage6"));
+        assert_eq!(
+            d.user_data,
+            PathBuf::from("/home/ada/.local/share/vantage6")
+        );
         assert_eq!(d.user_log, PathBuf::from("/home/ada/.cache/vantage6/log"));
         assert_eq!(d.system_config, PathBuf::from("/etc/vantage6"));
         assert_eq!(d.system_data, PathBuf::from("/usr/local/share/vantage6"));

@@ -41,9 +41,8 @@ fn open(dirs: &Dirs, name: &str, scope: NodeScope) -> AppResult<(PathBuf, Value)
     if !path.is_file() {
         return Err(not_found(name, scope));
     }
-    let doc = config::load(&path).map_err(|e| {
-        AppError::validation("file", format!("{}: {e}", path.display()))
-    })?;
+    let doc = config::load(&path)
+        .map_err(|e| AppError::validation("file", format!("{}: {e}", path.display())))?;
     Ok((path, doc))
 }
 
@@ -90,9 +89,12 @@ fn container_facts(
             NodeRunState::Stopped
         },
         name: name.to_owned(),
-        logs_url: id
-            .as_ref()
-            .map(|id| format!("/api/v1/hosts/{}/containers/{id}/logs", crate::engine::hosts::LOCAL_HOST)),
+        logs_url: id.as_ref().map(|id| {
+            format!(
+                "/api/v1/hosts/{}/containers/{id}/logs",
+                crate::engine::hosts::LOCAL_HOST
+            )
+        }),
         id,
         image,
         status,
@@ -297,7 +299,10 @@ fn check_fields(
             ));
         }
         if db.uri.trim().is_empty() {
-            return Err(AppError::validation(field("uri"), "the database URI is required"));
+            return Err(AppError::validation(
+                field("uri"),
+                "the database URI is required",
+            ));
         }
         let file_type = FILE_TYPES.contains(&db.db_type.as_str());
         if db.read_only && !file_type {
@@ -328,7 +333,10 @@ fn check_fields(
             ),
         ));
     }
-    for key in extra_env.map(|m| m.keys().collect::<Vec<_>>()).unwrap_or_default() {
+    for key in extra_env
+        .map(|m| m.keys().collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
         if !is_identifier(key) {
             return Err(AppError::validation(
                 "extra_env",
@@ -344,28 +352,36 @@ fn check_fields(
     }
     for (i, m) in extra_mounts.unwrap_or_default().iter().enumerate() {
         let parts: Vec<&str> = m.split(':').collect();
-        if !(2..=3).contains(&parts.len())
-            || parts[0].is_empty()
-            || !parts[1].starts_with('/')
-        {
+        if !(2..=3).contains(&parts.len()) || parts[0].is_empty() || !parts[1].starts_with('/') {
             return Err(AppError::validation(
                 format!("extra_mounts[{i}]"),
-                format!("mount `{m}` is not SOURCE:TARGET[:MODE] with an absolute target, e.g. /data/extra:/mnt/extra:ro"),
+                format!(
+                    "mount `{m}` is not SOURCE:TARGET[:MODE] with an absolute target, e.g. /data/extra:/mnt/extra:ro"
+                ),
             ));
         }
     }
     for (host, addr) in extra_hosts.into_iter().flatten() {
-        if host.is_empty() || addr.is_empty() || host.contains(':') || host.contains(char::is_whitespace) {
+        if host.is_empty()
+            || addr.is_empty()
+            || host.contains(':')
+            || host.contains(char::is_whitespace)
+        {
             return Err(AppError::validation(
                 "extra_hosts",
-                format!("extra host `{host}` → `{addr}` needs a host name and an address, e.g. db.local → 10.0.0.5"),
+                format!(
+                    "extra host `{host}` → `{addr}` needs a host name and an address, e.g. db.local → 10.0.0.5"
+                ),
             ));
         }
     }
     if let Some(image) = image
         && image.contains(char::is_whitespace)
     {
-        return Err(AppError::validation("image", "an image reference has no spaces"));
+        return Err(AppError::validation(
+            "image",
+            "an image reference has no spaces",
+        ));
     }
     Ok(())
 }
@@ -382,7 +398,11 @@ pub async fn create(dirs: &Dirs, host: &HostHandle, req: &NodeCreate) -> AppResu
     if path.exists() {
         return Err(AppError::new(
             ErrorCode::Conflict,
-            format!("a {} node named `{}` already exists", req.scope.as_str(), req.name),
+            format!(
+                "a {} node named `{}` already exists",
+                req.scope.as_str(),
+                req.name
+            ),
         )
         .with_field("name"));
     }
@@ -430,7 +450,9 @@ pub async fn update(
         req.server_url.as_deref(),
         req.logging_level.as_deref(),
         req.databases.as_deref(),
-        req.encryption.as_ref().and_then(|e| e.private_key.as_deref()),
+        req.encryption
+            .as_ref()
+            .and_then(|e| e.private_key.as_deref()),
         req.extra_env.as_ref(),
         req.extra_mounts.as_deref(),
         req.extra_hosts.as_ref(),
@@ -467,7 +489,10 @@ async fn pull(host: &HostHandle, image: &str, warnings: &mut Vec<String>) -> App
     if image == version::DEFAULT_NODE_IMAGE {
         return Err(AppError::new(
             ErrorCode::ImagePullFailed,
-            format!("Failed to pull infrastructure image {image}: {}", err.message),
+            format!(
+                "Failed to pull infrastructure image {image}: {}",
+                err.message
+            ),
         ));
     }
     if host.inspect_image(image).await.is_ok() {
@@ -504,9 +529,15 @@ pub async fn start(
         ));
     }
     let choice = version::choose(req.image.as_deref(), &doc).await;
-    let mut warnings = choice.warnings;
+    let mut warnings = choice.warnings.clone();
     warnings.extend(plan.warnings.iter().cloned());
-    pull(host, &choice.image, &mut warnings).await?;
+    if let Err(mut e) = pull(host, &choice.image, &mut warnings).await {
+        // Say how the image was chosen: an unreachable server is the usual cause.
+        if !choice.warnings.is_empty() {
+            e.message = format!("{} ({})", e.message, choice.warnings.join("; "));
+        }
+        return Err(e);
+    }
     for dir in [&plan.data_dir, &plan.log_dir] {
         std::fs::create_dir_all(dir).map_err(|e| config::io_error(dir, &e))?;
     }
@@ -719,7 +750,10 @@ pub async fn clean(host: &HostHandle) -> AppResult<NodeCleanResult> {
         if let Err(e) = host.remove_volume(&name, false).await {
             return Err(AppError::new(
                 ErrorCode::Conflict,
-                format!("Failed to remove volume '{name}'. Is it still in use? ({})", e.message),
+                format!(
+                    "Failed to remove volume '{name}'. Is it still in use? ({})",
+                    e.message
+                ),
             )
             .with_details(serde_json::json!({ "removed": removed })));
         }

@@ -27,7 +27,7 @@ pub struct Plan {
     pub env: Vec<String>,
     /// `vantage6-type`, `system`, `name`.
     pub labels: BTreeMap<String, String>,
-    /// `HOST:ADDRESS`, sorted; `None` when there are none (docker-py leaves the key out).
+    /// `HOST:ADDRESS`, sorted; `None` for an explicit null (docker-py then leaves the key out).
     pub extra_hosts: Option<Vec<String>>,
     /// Removed by the engine when it ends (unless kept).
     pub auto_remove: bool,
@@ -127,7 +127,11 @@ pub fn plan(
     let mut warnings = Vec::new();
     // (target, source, mode) as in start.py.
     let mut mounts: Vec<(String, String, &str)> = vec![
-        ("/mnt/log".into(), log_dir.to_string_lossy().into_owned(), "rw"),
+        (
+            "/mnt/log".into(),
+            log_dir.to_string_lossy().into_owned(),
+            "rw",
+        ),
         ("/mnt/data".into(), volumes[0].clone(), "rw"),
         ("/mnt/vpn".into(), volumes[1].clone(), "rw"),
         ("/mnt/ssh".into(), volumes[2].clone(), "rw"),
@@ -234,7 +238,9 @@ pub fn plan(
         if mode != "copy" && mode != "ro" {
             return Err(AppError::validation(
                 field("mount_mode"),
-                format!("Database mount_mode `{mode}` is invalid. Supported values are 'copy' and 'ro'."),
+                format!(
+                    "Database mount_mode `{mode}` is invalid. Supported values are 'copy' and 'ro'."
+                ),
             ));
         }
         let file_type = FILE_TYPES.contains(&db_type.as_str());
@@ -334,7 +340,9 @@ pub fn plan(
                 other => Some(py_str(other).ok_or_else(|| {
                     AppError::validation(
                         "node_extra_env",
-                        format!("the value of `{key}` must be a single value, not a list or mapping"),
+                        format!(
+                            "the value of `{key}` must be a single value, not a list or mapping"
+                        ),
                     )
                 })?),
             };
@@ -359,27 +367,29 @@ pub fn plan(
         }
     }
 
-    let extra_hosts = doc
-        .get("node_extra_hosts")
-        .and_then(Value::as_mapping)
-        .filter(|m| !m.is_empty())
-        .map(|m| {
+    // `config.get("node_extra_hosts", {})`: a missing key sends `[]`, an explicit null nothing.
+    let extra_hosts = match doc.get("node_extra_hosts") {
+        None => Some(Vec::new()),
+        Some(v) => v.as_mapping().map(|m| {
             let mut pairs: Vec<(String, String)> = m
                 .iter()
                 .map(|(k, v)| (py_str(k).unwrap_or_default(), py_str(v).unwrap_or_default()))
                 .collect();
             pairs.sort();
-            pairs
-                .into_iter()
-                .map(|(k, v)| format!("{k}:{v}"))
-                .collect()
-        });
+            pairs.into_iter().map(|(k, v)| format!("{k}:{v}")).collect()
+        }),
+    };
 
     let labels = BTreeMap::from([
         (format!("{APPNAME}-type"), "node".to_owned()),
         (
             "system".to_owned(),
-            if scope == NodeScope::System { "True" } else { "False" }.to_owned(),
+            if scope == NodeScope::System {
+                "True"
+            } else {
+                "False"
+            }
+            .to_owned(),
         ),
         ("name".to_owned(), name.to_owned()),
     ]);
@@ -458,10 +468,7 @@ mod tests {
                 "A",
             ]
         );
-        assert_eq!(
-            p.extra_hosts.unwrap(),
-            ["a:host-gateway", "z:1.2.3.4"]
-        );
+        assert_eq!(p.extra_hosts.unwrap(), ["a:host-gateway", "z:1.2.3.4"]);
         assert_eq!(p.labels["system"], "False");
         assert!(p.auto_remove);
     }
@@ -469,10 +476,9 @@ mod tests {
     #[test]
     fn the_cli_refusals_name_the_field() {
         let dirs = Dirs::from_vars(|_| None);
-        let doc: Value = serde_norway::from_str(
-            "databases:\n- label: 1bad\n  uri: /nope\n  type: csv\n",
-        )
-        .unwrap();
+        let doc: Value =
+            serde_norway::from_str("databases:\n- label: 1bad\n  uri: /nope\n  type: csv\n")
+                .unwrap();
         let err = plan(&dirs, "n", NodeScope::User, Path::new("/c"), &doc, false).unwrap_err();
         assert_eq!(err.field.as_deref(), Some("databases[0].label"));
         let doc: Value = serde_norway::from_str(

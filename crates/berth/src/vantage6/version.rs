@@ -31,10 +31,7 @@ pub struct ImageChoice {
 
 /// `http(s)://host[:port]/api/version` as the CLI's client builds it.
 pub fn version_url(doc: &Value) -> String {
-    let mut host = doc
-        .get("server_url")
-        .and_then(py_str)
-        .unwrap_or_default();
+    let mut host = doc.get("server_url").and_then(py_str).unwrap_or_default();
     // A server on this machine is reached through localhost from outside a container.
     if host == "http://host.docker.internal" || host == "http://172.17.0.1" {
         host = "http://localhost".to_owned();
@@ -106,7 +103,9 @@ pub async fn choose(explicit: Option<&str>, doc: &Value) -> ImageChoice {
                             "Version mismatch between CLI and server/node. CLI is running on version {CLI_VERSION}, while node and server are on version {major_minor}."
                         ));
                     }
-                    Some(format!("{DEFAULT_REGISTRY}/infrastructure/node:{major_minor}"))
+                    Some(format!(
+                        "{DEFAULT_REGISTRY}/infrastructure/node:{major_minor}"
+                    ))
                 }
                 Err(reason) => {
                     warnings.push(format!(
