@@ -5,6 +5,7 @@
 //! The CLI tests need `BERTH_TEST_V6` (a virtual environment with the CLI; scripts/test-env.sh
 //! makes it); without it they say so and skip. The node image is the busybox test image with a
 //! `vnode-local` that idles until stopped, built locally so nothing is pulled.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -162,13 +162,13 @@ pub fn validate(doc: &Value) -> AppResult<()> {
         ));
     }
     log_key("use_console")?;
-    if !py_int(log_key("backup_count")?).is_some_and(|n| n > 0) {
+    if py_int(log_key("backup_count")?).is_none_or(|n| n <= 0) {
         return Err(AppError::validation(
             "logging.backup_count",
             "`logging.backup_count` must be a whole number above 0",
         ));
     }
-    if !py_int(log_key("max_size")?).is_some_and(|n| n > 16) {
+    if py_int(log_key("max_size")?).is_none_or(|n| n <= 16) {
         return Err(AppError::validation(
             "logging.max_size",
             "`logging.max_size` must be a whole number above 16",
