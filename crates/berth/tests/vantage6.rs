@@ -738,6 +738,18 @@ async fn stop_remove_and_clean_do_what_the_cli_does() {
     assert!(v6.dirs.default_log_dir(scope, &name).is_dir());
     let res = app.post(&format!("{node}/start"), &json!({})).await;
     expect_error(res, StatusCode::CONFLICT, "CONFLICT").await;
+    // The node's logs, through the containers' logs endpoint.
+    let mut lines = Value::Null;
+    for _ in 0..50 {
+        let (status, body) = json(app.get(&format!("{node}/logs?scope=user&tail=all")).await).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        if body.to_string().contains("vnode-local start -c") {
+            lines = body;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(lines.to_string().contains("--dockerized --user"), "{lines}");
     let res = app.delete(&node).await;
     expect_error(res, StatusCode::CONFLICT, "CONFLICT").await;
 

@@ -502,6 +502,13 @@ pub const RULES: &[Rule] = &[
         Some("name"),
     ),
     r(
+        "GET",
+        "/api/v1/vantage6/nodes/{name}/logs",
+        Read(Area::Vantage6),
+        "",
+        Some("name"),
+    ),
+    r(
         "POST",
         "/api/v1/vantage6/clean",
         Vantage6Write,

@@ -153,6 +153,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(vantage6::stop))
         .routes(routes!(vantage6::restart))
         .routes(routes!(vantage6::status))
+        .routes(routes!(vantage6::logs))
         .routes(routes!(vantage6::clean))
 }
 

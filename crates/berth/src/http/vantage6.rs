@@ -2,9 +2,9 @@
 //! containers on the `local` host. Handlers parse, name the audit resource and call
 //! [`crate::vantage6::node`].
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use berth_api::ErrorEnvelope;
 use berth_api::vantage6::{
     NodeApiKey, NodeCleanResult, NodeContainer, NodeCreate, NodeDetail, NodeList, NodeStart,
@@ -194,4 +194,45 @@ pub async fn status(
 pub async fn clean(State(state): State<AppState>) -> AppResult<Json<NodeCleanResult>> {
     let host = state.engines.get(LOCAL_HOST)?;
     Ok(Json(node::clean(&host).await?))
+}
+
+/// The node container's live logs: a redirect to the logs stream of `vantage6-NAME-SCOPE` on
+/// the `local` host, with the other query parameters (`tail`, `follow`, …) passed on. A
+/// WebSocket client opens the node's `container.logs_url` directly.
+#[utoipa::path(get, path = "/vantage6/nodes/{name}/logs", tag = "vantage6",
+    params(("name" = String, Path, description = "Configuration name"), ScopeQuery),
+    responses((status = 307, description = "To `/api/v1/hosts/local/containers/{container}/logs`"), (status = 404, body = ErrorEnvelope)))]
+pub async fn logs(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(q): Query<ScopeQuery>,
+    RawQuery(raw): RawQuery,
+) -> AppResult<Response> {
+    if !crate::vantage6::name_allowed(&name)
+        || !state.config.vantage6.config_file(q.scope, &name).is_file()
+    {
+        return Err(crate::error::AppError::new(
+            berth_api::ErrorCode::NodeNotFound,
+            format!("no {} node configuration `{name}`", q.scope.as_str()),
+        ));
+    }
+    let rest: Vec<(String, String)> =
+        serde_urlencoded::from_str::<Vec<(String, String)>>(raw.as_deref().unwrap_or(""))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(k, _)| k != "scope")
+            .collect();
+    let query = serde_urlencoded::to_string(&rest).unwrap_or_default();
+    let mut location = format!(
+        "/api/v1/hosts/{LOCAL_HOST}/containers/{}/logs",
+        crate::vantage6::container_name(&name, q.scope)
+    );
+    if !query.is_empty() {
+        location = format!("{location}?{query}");
+    }
+    Ok((
+        StatusCode::TEMPORARY_REDIRECT,
+        [(axum::http::header::LOCATION, location)],
+    )
+        .into_response())
 }

@@ -89,9 +89,10 @@ fn container_facts(
             NodeRunState::Stopped
         },
         name: name.to_owned(),
-        logs_url: id.as_ref().map(|id| {
+        // By name: the same stream address across restarts.
+        logs_url: id.as_ref().map(|_| {
             format!(
-                "/api/v1/hosts/{}/containers/{id}/logs",
+                "/api/v1/hosts/{}/containers/{name}/logs",
                 crate::engine::hosts::LOCAL_HOST
             )
         }),
