@@ -6,6 +6,7 @@ mod error;
 pub mod hosts;
 pub mod images;
 pub mod networks;
+mod nodes;
 pub mod policy;
 pub mod system;
 mod tls;

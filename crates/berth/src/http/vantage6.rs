@@ -17,7 +17,7 @@ use crate::auth::middleware::Audit;
 use crate::engine::hosts::LOCAL_HOST;
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::vantage6::node;
+use crate::vantage6::{container, files};
 
 fn scoped(audit: &Audit, name: &str, scope: berth_api::vantage6::NodeScope) {
     audit.resource(name.to_owned());
@@ -29,7 +29,7 @@ fn scoped(audit: &Audit, name: &str, scope: berth_api::vantage6::NodeScope) {
     responses((status = 200, body = NodeList), (status = 404, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)))]
 pub async fn list(State(state): State<AppState>) -> AppResult<Json<NodeList>> {
     let host = state.engines.get(LOCAL_HOST)?;
-    Ok(Json(node::list(&state.config.vantage6, &host).await?))
+    Ok(Json(files::list(&state.config.vantage6, &host).await?))
 }
 
 /// Writes a new node configuration file, as `v6 node new` does.
@@ -42,7 +42,7 @@ pub async fn create(
 ) -> AppResult<(StatusCode, Json<NodeDetail>)> {
     scoped(&audit, &req.name, req.scope);
     let host = state.engines.get(LOCAL_HOST)?;
-    let detail = node::create(&state.config.vantage6, &host, &req).await?;
+    let detail = files::create(&state.config.vantage6, &host, &req).await?;
     Ok((StatusCode::CREATED, Json(detail)))
 }
 
@@ -57,7 +57,7 @@ pub async fn get(
 ) -> AppResult<Json<NodeDetail>> {
     let host = state.engines.get(LOCAL_HOST)?;
     Ok(Json(
-        node::read(&state.config.vantage6, &host, &name, q.scope).await?,
+        files::read(&state.config.vantage6, &host, &name, q.scope).await?,
     ))
 }
 
@@ -75,7 +75,7 @@ pub async fn update(
     scoped(&audit, &name, q.scope);
     let host = state.engines.get(LOCAL_HOST)?;
     Ok(Json(
-        node::update(&state.config.vantage6, &host, &name, q.scope, &req).await?,
+        files::update(&state.config.vantage6, &host, &name, q.scope, &req).await?,
     ))
 }
 
@@ -92,7 +92,7 @@ pub async fn delete(
 ) -> AppResult<Response> {
     scoped(&audit, &name, q.scope);
     let host = state.engines.get(LOCAL_HOST)?;
-    node::remove(&state.config.vantage6, &host, &name, q.scope).await?;
+    container::remove(&state.config.vantage6, &host, &name, q.scope).await?;
     Ok(no_content())
 }
 
@@ -108,7 +108,7 @@ pub async fn set_api_key(
     Json(req): Json<NodeApiKey>,
 ) -> AppResult<Response> {
     scoped(&audit, &name, q.scope);
-    node::set_api_key(&state.config.vantage6, &name, q.scope, &req.api_key)?;
+    files::set_api_key(&state.config.vantage6, &name, q.scope, &req.api_key)?;
     Ok(no_content())
 }
 
@@ -125,7 +125,7 @@ pub async fn start(
     scoped(&audit, &name, req.scope);
     audit.detail("keep", req.keep);
     let host = state.engines.get(LOCAL_HOST)?;
-    let result = node::start(&state.config.vantage6, &host, &name, &req).await?;
+    let result = container::start(&state.config.vantage6, &host, &name, &req).await?;
     audit.detail("image", result.image.clone());
     Ok(Json(result))
 }
@@ -142,8 +142,8 @@ pub async fn stop(
 ) -> AppResult<Json<NodeStopResult>> {
     scoped(&audit, &name, req.scope);
     let host = state.engines.get(LOCAL_HOST)?;
-    let warnings = node::stop(&host, &name, &req).await?;
-    let container = node::status(&host, &name, req.scope).await?;
+    let warnings = container::stop(&host, &name, &req).await?;
+    let container = container::status(&host, &name, req.scope).await?;
     Ok(Json(NodeStopResult {
         container,
         warnings,
@@ -162,7 +162,7 @@ pub async fn restart(
 ) -> AppResult<Json<NodeStartResult>> {
     scoped(&audit, &name, req.scope);
     let host = state.engines.get(LOCAL_HOST)?;
-    let result = node::restart(&state.config.vantage6, &host, &name, &req).await?;
+    let result = container::restart(&state.config.vantage6, &host, &name, &req).await?;
     audit.detail("image", result.image.clone());
     Ok(Json(result))
 }
@@ -185,7 +185,7 @@ pub async fn status(
             format!("no {} node configuration `{name}`", q.scope.as_str()),
         ));
     }
-    Ok(Json(node::status(&host, &name, q.scope).await?))
+    Ok(Json(container::status(&host, &name, q.scope).await?))
 }
 
 /// Removes the temporary volumes of every node (`v6 node clean`).
@@ -193,7 +193,7 @@ pub async fn status(
     responses((status = 200, body = NodeCleanResult), (status = 409, body = ErrorEnvelope)))]
 pub async fn clean(State(state): State<AppState>) -> AppResult<Json<NodeCleanResult>> {
     let host = state.engines.get(LOCAL_HOST)?;
-    Ok(Json(node::clean(&host).await?))
+    Ok(Json(container::clean(&host).await?))
 }
 
 /// The node container's live logs: a redirect to the logs stream of `vantage6-NAME-SCOPE` on

@@ -71,8 +71,18 @@ pub fn save(path: &Path, doc: &Value) -> AppResult<()> {
     std::fs::rename(&tmp, path).map_err(|e| io_error(path, &e))
 }
 
-/// A file-system failure named by path (the folders are the operator's, not secret).
+/// A file-system failure named by path (the folders are the operator's, not secret). A folder
+/// Berth may not write (system scope when Berth is not root) is a 403 that says so.
 pub fn io_error(path: &Path, err: &std::io::Error) -> AppError {
+    if err.kind() == std::io::ErrorKind::PermissionDenied {
+        return AppError::new(
+            berth_api::ErrorCode::Forbidden,
+            format!(
+                "Berth may not write {}: run it as a user that may (system nodes live in /etc/vantage6), or set its vantage6 folders",
+                path.display()
+            ),
+        );
+    }
     AppError::new(
         berth_api::ErrorCode::InternalError,
         format!("cannot write {}: {err}", path.display()),

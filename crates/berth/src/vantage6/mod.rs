@@ -7,7 +7,8 @@
 //! starts the same file with both and compares what the engine reports.
 
 pub mod config;
-pub mod node;
+pub mod container;
+pub mod files;
 pub mod plan;
 pub mod version;
 pub mod yaml;
