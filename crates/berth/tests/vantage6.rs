@@ -275,6 +275,12 @@ async fn compare_start(
     }
     let (ok, out) = v6.cli(&stop, None);
     assert!(ok, "v6 node stop failed:\n{out}");
+    if cli["HostConfig"]["AutoRemove"] == true {
+        // The CLI's stop semantics, which Berth's stop is held to below: all four volumes go.
+        for v in volumes_of(name, scope) {
+            assert!(!volume_exists(&v).await, "the CLI's stop left {v}");
+        }
+    }
     sweep(name, scope).await;
 
     let (status, started) = json(
@@ -709,6 +715,37 @@ async fn bad_input_gets_a_clear_error_and_leaves_nothing_behind() {
 
     let res = app.get("/api/v1/vantage6/nodes/nope?scope=system").await;
     expect_error(res, StatusCode::NOT_FOUND, "NODE_NOT_FOUND").await;
+
+    // A file the CLI would not load is listed as such, with the reason.
+    let dir = v6.dirs.node_config_dir(scope);
+    std::fs::write(dir.join("broken.yaml"), "api_key: [\n").unwrap();
+    std::fs::write(
+        dir.join("partial.yaml"),
+        "api_key: k\nserver_url: http://x\n",
+    )
+    .unwrap();
+    let (status, list) = json(app.get("/api/v1/vantage6/nodes").await).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let find = |n: &str| {
+        list["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == n)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(find("broken")["valid"], false);
+    let partial = find("partial");
+    assert_eq!(partial["valid"], false);
+    assert!(
+        partial["error"].as_str().unwrap().contains("port"),
+        "{partial}"
+    );
+    assert_eq!(find(&name)["valid"], true);
+    let res = app.get("/api/v1/vantage6/nodes/broken").await;
+    let body = expect_error(res, StatusCode::BAD_REQUEST, "VALIDATION_FAILED").await;
+    assert_eq!(body["error"]["field"], "file");
     app.stop().await;
 }
 

@@ -133,8 +133,25 @@ pub fn validate(doc: &Value) -> AppResult<()> {
         map.get(key)
             .ok_or_else(|| AppError::validation(key, format!("`{key}` is required")))
     };
-    for key in ["api_key", "server_url", "task_dir", "api_path"] {
-        need(key)?;
+    // Like the CLI's schema, name every missing key at once.
+    let missing: Vec<&str> = [
+        "api_key",
+        "server_url",
+        "port",
+        "task_dir",
+        "databases",
+        "api_path",
+        "logging",
+        "encryption",
+    ]
+    .into_iter()
+    .filter(|k| !map.contains_key(*k))
+    .collect();
+    if let Some(first) = missing.first() {
+        return Err(AppError::validation(
+            *first,
+            format!("missing keys: {}", missing.join(", ")),
+        ));
     }
     let port = need("port")?;
     if !port.is_null() && py_int(port).is_none() {
