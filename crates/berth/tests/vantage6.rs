@@ -712,6 +712,20 @@ async fn bad_input_gets_a_clear_error_and_leaves_nothing_behind() {
     let body = expect_error(res, StatusCode::BAD_REQUEST, "VALIDATION_FAILED").await;
     assert_eq!(body["error"]["field"], "databases[0].label");
     assert!(inspect(&format!("vantage6-{name}-user")).await.is_none());
+    for v in volumes_of(&name, "user") {
+        assert!(!volume_exists(&v).await, "{v} was made");
+    }
+    if V6::cli_available().is_some() {
+        // The CLI refuses the same file (though it has made the node's volumes by then).
+        node_image();
+        let (ok, out) = v6.cli(
+            &["node", "start", "--name", &name, "--image", NODE_IMAGE],
+            None,
+        );
+        assert!(!ok && out.contains("invalid characters"), "{out}");
+        assert!(inspect(&format!("vantage6-{name}-user")).await.is_none());
+        sweep(&name, "user").await;
+    }
 
     let res = app.get("/api/v1/vantage6/nodes/nope?scope=system").await;
     expect_error(res, StatusCode::NOT_FOUND, "NODE_NOT_FOUND").await;
@@ -767,8 +781,15 @@ async fn stop_remove_and_clean_do_what_the_cli_does() {
     let (_, s) = json(app.get(&format!("{node}/status")).await).await;
     assert_eq!(s["state"], "no_container");
 
-    let (status, started) = json(app.post(&format!("{node}/start"), &json!({})).await).await;
-    assert_eq!(status, StatusCode::OK, "{started}");
+    // Two starts at once: one starts the node, the other is refused (busy, or already running).
+    let start = format!("{node}/start");
+    let empty = json!({});
+    let (a, b) = tokio::join!(app.post(&start, &empty), app.post(&start, &empty));
+    let mut statuses = [a.status(), b.status()];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT]);
+    let (_, started) = json(app.get(&format!("{node}/status")).await).await;
+    assert_eq!(started["state"], "running", "{started}");
     for v in volumes_of(&name, "user") {
         assert!(volume_exists(&v).await, "{v} missing");
     }

@@ -142,7 +142,7 @@ pub async fn stop(
 ) -> AppResult<Json<NodeStopResult>> {
     scoped(&audit, &name, req.scope);
     let host = state.engines.get(LOCAL_HOST)?;
-    let warnings = container::stop(&host, &name, &req).await?;
+    let warnings = container::stop(&state.config.vantage6, &host, &name, &req).await?;
     let container = container::status(&host, &name, req.scope).await?;
     Ok(Json(NodeStopResult {
         container,

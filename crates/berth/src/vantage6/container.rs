@@ -139,6 +139,34 @@ pub async fn start(
     name: &str,
     req: &NodeStart,
 ) -> AppResult<NodeStartResult> {
+    let _busy = guard(dirs, name, req.scope)?;
+    start_unguarded(dirs, host, name, req).await
+}
+
+/// One change at a time per node: an advisory lock on its configuration file (released when
+/// the answer is sent); a second start, stop or delete meanwhile is answered 409.
+fn guard(dirs: &Dirs, name: &str, scope: NodeScope) -> AppResult<Option<std::fs::File>> {
+    let path = dirs.config_file(scope, name);
+    let Ok(file) = std::fs::File::open(&path) else {
+        return Ok(None);
+    };
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Err(AppError::new(
+            ErrorCode::Conflict,
+            format!("node `{name}` is busy with another start, stop or delete; try again"),
+        )),
+        // A file system without locks: go on unguarded.
+        Err(std::fs::TryLockError::Error(_)) => Ok(None),
+    }
+}
+
+async fn start_unguarded(
+    dirs: &Dirs,
+    host: &HostHandle,
+    name: &str,
+    req: &NodeStart,
+) -> AppResult<NodeStartResult> {
     let (path, doc) = open(dirs, name, req.scope)?;
     config::validate(&doc)?;
     let plan = plan::plan(dirs, name, req.scope, &path, &doc, req.keep)?;
@@ -212,7 +240,17 @@ fn create_body(image: &str, plan: &Plan) -> ContainerCreateBody {
 
 /// Stops a running node and removes its four volumes (`v6 node stop`); 409 when it does not run.
 /// Answers what could not be removed (a kept container still holds its volumes).
-pub async fn stop(host: &HostHandle, name: &str, req: &NodeStop) -> AppResult<Vec<String>> {
+pub async fn stop(
+    dirs: &Dirs,
+    host: &HostHandle,
+    name: &str,
+    req: &NodeStop,
+) -> AppResult<Vec<String>> {
+    let _busy = guard(dirs, name, req.scope)?;
+    stop_unguarded(host, name, req).await
+}
+
+async fn stop_unguarded(host: &HostHandle, name: &str, req: &NodeStop) -> AppResult<Vec<String>> {
     let cname = container_name(name, req.scope);
     let c = status(host, name, req.scope).await?;
     if c.state != NodeRunState::Running {
@@ -254,7 +292,8 @@ pub async fn restart(
     req: &NodeStart,
 ) -> AppResult<NodeStartResult> {
     open(dirs, name, req.scope)?;
-    let mut warnings = stop(
+    let _busy = guard(dirs, name, req.scope)?;
+    let mut warnings = stop_unguarded(
         host,
         name,
         &NodeStop {
@@ -263,7 +302,7 @@ pub async fn restart(
         },
     )
     .await?;
-    let mut result = start(dirs, host, name, req).await?;
+    let mut result = start_unguarded(dirs, host, name, req).await?;
     warnings.append(&mut result.warnings);
     result.warnings = warnings;
     Ok(result)
@@ -273,6 +312,7 @@ pub async fn restart(
 /// VPN configuration, configuration file and log folder go.
 pub async fn remove(dirs: &Dirs, host: &HostHandle, name: &str, scope: NodeScope) -> AppResult<()> {
     let (path, doc) = open(dirs, name, scope)?;
+    let _busy = guard(dirs, name, scope)?;
     let c = status(host, name, scope).await?;
     match c.state {
         NodeRunState::Running => {
