@@ -49,6 +49,8 @@ pub enum NodeRunState {
     Stopped,
     /// No container of that name.
     NoContainer,
+    /// The engine does not answer; the configuration is still shown.
+    Unknown,
 }
 
 /// The node's container as the engine reports it.

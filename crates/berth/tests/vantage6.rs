@@ -951,3 +951,33 @@ async fn viewers_read_nodes_operators_act_and_the_api_key_never_leaves() {
     assert_eq!(mode, 0o600);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn nodes_are_listed_as_unknown_while_the_engine_does_not_answer() {
+    let v6 = V6::new();
+    let sock = v6.tmp.path().join("engine.sock");
+    let proxy = common::Proxy::start(&sock);
+    let dirs = v6.dirs.clone();
+    let url = format!("unix://{}", sock.display());
+    let app = TestApp::spawn_with(move |c| {
+        c.vantage6 = dirs;
+        c.docker_host = url;
+    })
+    .await;
+    let name = unique("v6down");
+    let body = json!({ "name": name, "api_key": "k", "server_url": "http://127.0.0.1", "port": 9 });
+    let (status, _) = json(app.post("/api/v1/vantage6/nodes", &body).await).await;
+    assert_eq!(status, StatusCode::CREATED);
+    drop(proxy);
+    let (status, list) = json(app.get("/api/v1/vantage6/nodes").await).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list["nodes"][0]["container"]["state"], "unknown", "{list}");
+    let (status, detail) = json(app.get(&format!("/api/v1/vantage6/nodes/{name}")).await).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert_eq!(detail["container"]["state"], "unknown");
+    let res = app
+        .post(&format!("/api/v1/vantage6/nodes/{name}/start"), &json!({}))
+        .await;
+    expect_error(res, StatusCode::SERVICE_UNAVAILABLE, "DOCKER_UNAVAILABLE").await;
+    app.stop().await;
+}

@@ -65,6 +65,14 @@ fn container_facts(
     }
 }
 
+/// A node whose engine does not answer.
+pub(super) fn unknown(name: &str) -> NodeContainer {
+    NodeContainer {
+        state: NodeRunState::Unknown,
+        ..no_container(name)
+    }
+}
+
 pub(super) fn no_container(name: &str) -> NodeContainer {
     NodeContainer {
         state: NodeRunState::NoContainer,
@@ -323,7 +331,7 @@ pub async fn remove(dirs: &Dirs, host: &HostHandle, name: &str, scope: NodeScope
         }
         // A kept, ended container would hold the volumes.
         NodeRunState::Stopped => host.remove_container(&c.name, true, false).await?,
-        NodeRunState::NoContainer => {}
+        NodeRunState::NoContainer | NodeRunState::Unknown => {}
     }
     let [data_volume, vpn_volume, ..] = plan::volume_names(name, scope);
     for v in host.volume_names().await? {

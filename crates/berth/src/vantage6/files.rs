@@ -11,7 +11,7 @@ use berth_api::vantage6::{
 use serde_norway::Value;
 
 use super::config::{self, DATABASE_TYPES, FILE_TYPES, LOG_LEVELS, RESERVED_ENV};
-use super::container::{no_container, node_containers, status};
+use super::container::{no_container, node_containers, status, unknown};
 use super::{Dirs, container_name, is_identifier, name_allowed, plan};
 use crate::engine::HostHandle;
 use crate::error::{AppError, AppResult};
@@ -40,7 +40,14 @@ pub(super) fn open(dirs: &Dirs, name: &str, scope: NodeScope) -> AppResult<(Path
 
 /// Every configuration of both scopes (system first, each by name, as `v6 node list`).
 pub async fn list(dirs: &Dirs, host: &HostHandle) -> AppResult<NodeList> {
-    let containers = node_containers(host).await?;
+    // An engine that does not answer still lets the files be listed (state `unknown`).
+    let containers = node_containers(host).await;
+    let engine_down = matches!(&containers, Err(e) if e.code == ErrorCode::DockerUnavailable);
+    let containers = if engine_down {
+        Default::default()
+    } else {
+        containers?
+    };
     let mut nodes = Vec::new();
     for scope in [NodeScope::System, NodeScope::User] {
         let Ok(entries) = std::fs::read_dir(dirs.node_config_dir(scope)) else {
@@ -71,10 +78,11 @@ pub async fn list(dirs: &Dirs, host: &HostHandle) -> AppResult<NodeList> {
                     .and_then(|d| d.get("server_url"))
                     .and_then(config::py_str),
                 databases: doc.as_ref().map(config::databases).unwrap_or_default(),
-                container: containers
-                    .get(&cname)
-                    .cloned()
-                    .unwrap_or_else(|| no_container(&cname)),
+                container: match containers.get(&cname) {
+                    Some(c) => c.clone(),
+                    None if engine_down => unknown(&cname),
+                    None => no_container(&cname),
+                },
                 name,
                 scope,
                 config_file: path.to_string_lossy().into_owned(),
@@ -103,7 +111,10 @@ pub async fn read(
     scope: NodeScope,
 ) -> AppResult<NodeDetail> {
     let (path, doc) = open(dirs, name, scope)?;
-    let container = status(host, name, scope).await?;
+    let container = match status(host, name, scope).await {
+        Err(e) if e.code == ErrorCode::DockerUnavailable => unknown(&container_name(name, scope)),
+        other => other?,
+    };
     Ok(detail(dirs, name, scope, &path, &doc, container))
 }
 

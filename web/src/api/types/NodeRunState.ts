@@ -3,4 +3,4 @@
 /**
  * Whether the node's container runs.
  */
-export type NodeRunState = "running" | "stopped" | "no_container";
+export type NodeRunState = "running" | "stopped" | "no_container" | "unknown";
