@@ -730,6 +730,31 @@ async fn bad_input_gets_a_clear_error_and_leaves_nothing_behind() {
     let res = app.get("/api/v1/vantage6/nodes/nope?scope=system").await;
     expect_error(res, StatusCode::NOT_FOUND, "NODE_NOT_FOUND").await;
 
+    // The engine refuses the container (a mount mode it does not know): what the start made
+    // before (volumes, folders) is taken back.
+    node_image();
+    let half = unique("v6half");
+    let body = json!({
+        "name": half, "api_key": "k", "server_url": "http://127.0.0.1", "port": 9,
+        "image": NODE_IMAGE, "extra_mounts": [format!("{}:/mnt/x:notamode", v6.path("").display())]
+    });
+    let (status, _) = json(app.post("/api/v1/vantage6/nodes", &body).await).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let res = app
+        .post(&format!("/api/v1/vantage6/nodes/{half}/start"), &json!({}))
+        .await;
+    let (status, body) = json(res).await;
+    assert!(
+        status.is_client_error() || status.is_server_error(),
+        "{body}"
+    );
+    assert!(inspect(&format!("vantage6-{half}-user")).await.is_none());
+    for v in volumes_of(&half, "user") {
+        assert!(!volume_exists(&v).await, "{v} was left behind");
+    }
+    assert!(!v6.dirs.default_data_dir(scope, &half).exists());
+    assert!(!v6.dirs.default_log_dir(scope, &half).exists());
+
     // A file the CLI would not load is listed as such, with the reason.
     let dir = v6.dirs.node_config_dir(scope);
     std::fs::write(dir.join("broken.yaml"), "api_key: [\n").unwrap();

@@ -194,26 +194,18 @@ async fn start_unguarded(
         }
         return Err(e);
     }
-    for dir in [&plan.data_dir, &plan.log_dir] {
-        std::fs::create_dir_all(dir).map_err(|e| config::io_error(dir, &e))?;
-    }
-    for volume in &plan.volumes {
-        let spec = berth_api::volumes::VolumeCreate {
-            name: Some(volume.clone()),
-            ..Default::default()
-        };
-        host.create_volume(&spec).await?;
-    }
-    // A leftover container of this name (kept, or one that did not start) makes room.
-    let cname = plan.container_name.clone();
-    if status(host, name, req.scope).await?.state != NodeRunState::NoContainer {
-        host.remove_container(&cname, true, false).await?;
-    }
-    let id = host
-        .create_raw(&cname, create_body(&choice.image, &plan))
-        .await?;
-    if let Err(e) = host.start_container(&id).await {
-        let _ = host.remove_container(&id, true, false).await;
+    // From here on things are made; a failure takes back what this start made.
+    let new_dirs: Vec<&std::path::PathBuf> = [&plan.data_dir, &plan.log_dir]
+        .into_iter()
+        .filter(|d| !d.exists())
+        .collect();
+    if let Err(e) = make(host, name, req.scope, &choice.image, &plan, &new_dirs).await {
+        for volume in &plan.volumes {
+            let _ = host.remove_volume(volume, false).await;
+        }
+        for dir in new_dirs.iter().rev() {
+            let _ = std::fs::remove_dir(dir);
+        }
         return Err(e);
     }
     for w in &warnings {
@@ -225,6 +217,37 @@ async fn start_unguarded(
         container,
         warnings,
     })
+}
+
+/// Folders, volumes and the container (a leftover of the same name cleared away first).
+async fn make(
+    host: &HostHandle,
+    name: &str,
+    scope: NodeScope,
+    image: &str,
+    plan: &Plan,
+    new_dirs: &[&std::path::PathBuf],
+) -> AppResult<()> {
+    for dir in new_dirs {
+        std::fs::create_dir_all(dir).map_err(|e| config::io_error(dir, &e))?;
+    }
+    for volume in &plan.volumes {
+        let spec = berth_api::volumes::VolumeCreate {
+            name: Some(volume.clone()),
+            ..Default::default()
+        };
+        host.create_volume(&spec).await?;
+    }
+    let cname = &plan.container_name;
+    if status(host, name, scope).await?.state != NodeRunState::NoContainer {
+        host.remove_container(cname, true, false).await?;
+    }
+    let id = host.create_raw(cname, create_body(image, plan)).await?;
+    if let Err(e) = host.start_container(&id).await {
+        let _ = host.remove_container(&id, true, false).await;
+        return Err(e);
+    }
+    Ok(())
 }
 
 /// The container exactly as docker-py's `containers.run` asks the engine for it.
