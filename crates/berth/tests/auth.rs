@@ -304,22 +304,28 @@ async fn wrong_passwords_and_unknown_users_answer_alike_and_are_audited() {
             .json(&json!({"username":u,"password":p}))
             .send()
     };
-    let t = Instant::now();
-    let a = expect_error(
-        login("admin", "wrong password here").await.unwrap(),
-        StatusCode::UNAUTHORIZED,
-        "UNAUTHENTICATED",
-    )
-    .await;
-    let wrong = t.elapsed();
-    let t = Instant::now();
-    let b = expect_error(
-        login("nobody-at-all", "wrong password here").await.unwrap(),
-        StatusCode::UNAUTHORIZED,
-        "UNAUTHENTICATED",
-    )
-    .await;
-    let unknown = t.elapsed();
+    // The fastest of three tries each, interleaved: one slow sample on a busy machine must not
+    // decide it, but a real difference (hashing for one and not the other) still shows.
+    let (mut wrong, mut unknown) = (Duration::MAX, Duration::MAX);
+    let (mut a, mut b) = (Value::Null, Value::Null);
+    for _ in 0..3 {
+        let t = Instant::now();
+        a = expect_error(
+            login("admin", "wrong password here").await.unwrap(),
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+        )
+        .await;
+        wrong = wrong.min(t.elapsed());
+        let t = Instant::now();
+        b = expect_error(
+            login("nobody-at-all", "wrong password here").await.unwrap(),
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+        )
+        .await;
+        unknown = unknown.min(t.elapsed());
+    }
     assert_eq!(a["error"]["message"], b["error"]["message"]);
     let (fast, slow) = if wrong < unknown {
         (wrong, unknown)
@@ -335,7 +341,7 @@ async fn wrong_passwords_and_unknown_users_answer_alike_and_are_audited() {
             .await,
     )
     .await;
-    assert_eq!(page["total"], 2, "{page}");
+    assert_eq!(page["total"], 6, "{page}");
     let entry = &page["entries"][1];
     // Nobody signed in: the attempted name is a detail, not the actor.
     assert_eq!(entry["username"], Value::Null, "{entry}");
