@@ -69,6 +69,10 @@ pub enum ErrorCode {
     ApiKeyNotFound,
     /// No task has this id (or it is not yours); tasks are kept in memory for a while.
     TaskNotFound,
+    /// No notification channel has this id.
+    NotificationChannelNotFound,
+    /// No notification rule has this id.
+    NotificationRuleNotFound,
     /// An unexpected failure inside Berth; the request id finds it in the server log.
     InternalError,
 }
@@ -84,6 +88,7 @@ impl ErrorCode {
             | Self::SessionNotFound
             | Self::ApiKeyNotFound
             | Self::TaskNotFound => 404,
+            Self::NotificationChannelNotFound | Self::NotificationRuleNotFound => 404,
             Self::UserExists | Self::LastAdmin => 409,
             Self::RateLimited => 429,
             Self::RouteNotFound
@@ -137,11 +142,13 @@ impl ErrorCode {
             Self::SessionNotFound => "SESSION_NOT_FOUND",
             Self::ApiKeyNotFound => "API_KEY_NOT_FOUND",
             Self::TaskNotFound => "TASK_NOT_FOUND",
+            Self::NotificationChannelNotFound => "NOTIFICATION_CHANNEL_NOT_FOUND",
+            Self::NotificationRuleNotFound => "NOTIFICATION_RULE_NOT_FOUND",
         }
     }
 
     /// Every code, for tests and documentation.
-    pub const ALL: [ErrorCode; 31] = [
+    pub const ALL: [ErrorCode; 33] = [
         Self::ValidationFailed,
         Self::InvalidJson,
         Self::UnsupportedMediaType,
@@ -173,6 +180,8 @@ impl ErrorCode {
         Self::SessionNotFound,
         Self::ApiKeyNotFound,
         Self::TaskNotFound,
+        Self::NotificationChannelNotFound,
+        Self::NotificationRuleNotFound,
     ];
 }
 

@@ -75,6 +75,16 @@ pub struct ServeArgs {
     /// File holding the password for the first `admin` user.
     #[arg(long, env = "BERTH_ADMIN_PASSWORD_FILE")]
     pub admin_password_file: Option<PathBuf>,
+    /// The 32-byte key that seals secrets in the database [default: <data dir>/secret.key,
+    /// created at first start].
+    #[arg(long, env = "BERTH_SECRET_KEY_FILE")]
+    pub secret_key_file: Option<PathBuf>,
+    /// Attempts per notification before it counts as failed [default: 4].
+    #[arg(long, env = "BERTH_NOTIFY_ATTEMPTS")]
+    pub notify_attempts: Option<u32>,
+    /// Milliseconds before a notification's first retry; doubles each time [default: 2000].
+    #[arg(long, env = "BERTH_NOTIFY_BACKOFF_MS")]
+    pub notify_backoff_ms: Option<u64>,
 }
 
 /// The optional TOML file; same names as the flags, with underscores.
@@ -101,6 +111,9 @@ struct FileConfig {
     audit_retention_days: Option<u32>,
     admin_password: Option<String>,
     admin_password_file: Option<PathBuf>,
+    secret_key_file: Option<PathBuf>,
+    notify_attempts: Option<u32>,
+    notify_backoff_ms: Option<u64>,
 }
 
 /// Log output format.
@@ -203,6 +216,12 @@ pub struct Config {
     pub audit_retention_days: u32,
     /// First admin's password.
     pub admin_password: Option<Secret>,
+    /// The secret key file, when not the data folder's `secret.key`.
+    pub secret_key_file: Option<PathBuf>,
+    /// Attempts per notification.
+    pub notify_attempts: u32,
+    /// First notification retry delay, milliseconds.
+    pub notify_backoff_ms: u64,
 }
 
 impl Config {
@@ -295,6 +314,12 @@ impl Config {
                 .or(file.audit_retention_days)
                 .unwrap_or(365),
             admin_password,
+            secret_key_file: args.secret_key_file.or(file.secret_key_file),
+            notify_attempts: args.notify_attempts.or(file.notify_attempts).unwrap_or(4),
+            notify_backoff_ms: args
+                .notify_backoff_ms
+                .or(file.notify_backoff_ms)
+                .unwrap_or(2000),
         };
         config.validate()?;
         Ok(config)
@@ -321,6 +346,9 @@ impl Config {
                 "the admin password must have at least {} characters",
                 crate::auth::password::MIN_LENGTH
             );
+        }
+        if self.notify_attempts == 0 || self.notify_attempts > 20 {
+            bail!("notification attempts must be between 1 and 20");
         }
         if self.max_body_bytes < 1024 {
             bail!("max body size must be at least 1024 bytes");
@@ -360,6 +388,9 @@ impl Config {
             api_rate_limit: 0,
             audit_retention_days: 365,
             admin_password: None,
+            secret_key_file: None,
+            notify_attempts: 3,
+            notify_backoff_ms: 100,
         }
     }
 }

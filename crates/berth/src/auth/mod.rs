@@ -67,6 +67,8 @@ pub enum Cap {
     UserAdmin,
     /// Read the audit log.
     AuditRead,
+    /// Manage notification channels and rules, read deliveries (channels hold secrets).
+    NotifyAdmin,
 }
 
 impl Cap {
@@ -112,7 +114,10 @@ impl Cap {
     pub fn allowed_for_scope(self, scope: ApiKeyScope, mutating: bool) -> bool {
         match scope {
             ApiKeyScope::Admin => true,
-            ApiKeyScope::Write => !matches!(self, Cap::HostAdmin | Cap::UserAdmin | Cap::AuditRead),
+            ApiKeyScope::Write => !matches!(
+                self,
+                Cap::HostAdmin | Cap::UserAdmin | Cap::AuditRead | Cap::NotifyAdmin
+            ),
             ApiKeyScope::Read => {
                 !mutating && matches!(self, Cap::Public | Cap::Authenticated | Cap::Read(_))
             }
