@@ -1044,3 +1044,130 @@ async fn rules_and_channels_are_managed_by_admins_only_and_audited() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn restart_loops_and_failing_health_checks_are_notified() {
+    use bollard::models::{
+        ContainerCreateBody, HealthConfig, HostConfig, RestartPolicy, RestartPolicyNameEnum,
+    };
+    use bollard::query_parameters::CreateContainerOptions;
+
+    let app = TestApp::spawn().await;
+    let rx = Receiver::start().await;
+    let guard = Containers::local();
+    let hook = create_channel(
+        &app,
+        json!({"name": "hook", "config": {"kind": "webhook", "url": rx.url("/trouble")}}),
+    )
+    .await;
+    create_rule(
+        &app,
+        json!({"name": "trouble", "events": ["container_restart_loop", "container_unhealthy"],
+            "channels": [hook["id"]], "labels": [guard.label()]}),
+    )
+    .await;
+    let looping = unique("loops");
+    guard
+        .create_with(
+            &looping,
+            &["sh", "-c", "exit 1"],
+            true,
+            HashMap::new(),
+            HostConfig {
+                restart_policy: Some(RestartPolicy {
+                    name: Some(RestartPolicyNameEnum::ALWAYS),
+                    maximum_retry_count: None,
+                }),
+                ..Default::default()
+            },
+        )
+        .await;
+    let sick = unique("sick");
+    let docker = guard.docker.clone().negotiate_version().await.unwrap();
+    let created = docker
+        .create_container(
+            Some(CreateContainerOptions {
+                name: Some(sick.clone()),
+                ..Default::default()
+            }),
+            ContainerCreateBody {
+                image: Some(common::test_image()),
+                cmd: Some(vec!["sleep".to_owned(), "60".to_owned()]),
+                labels: Some(HashMap::from([(
+                    "berth.test".to_owned(),
+                    guard.run_id.clone(),
+                )])),
+                healthcheck: Some(HealthConfig {
+                    test: Some(vec!["CMD".to_owned(), "false".to_owned()]),
+                    interval: Some(300_000_000),
+                    timeout: Some(1_000_000_000),
+                    retries: Some(1),
+                    ..Default::default()
+                }),
+                host_config: Some(HostConfig {
+                    network_mode: Some("none".to_owned()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    docker.start_container(&created.id, None).await.unwrap();
+
+    let hits = rx.wait("/trouble", 2, Duration::from_secs(20)).await;
+    let find = |event: &str| {
+        hits.iter()
+            .find(|h| h.body["event"] == event)
+            .map(|h| h.body.clone())
+    };
+    let lp = find("container_restart_loop").expect("restart loop notified");
+    assert_eq!(lp["container"], looping);
+    let un = find("container_unhealthy").expect("unhealthy notified");
+    assert_eq!(un["container"], sick);
+    // Restarting goes on; the default cooldown keeps it to one message per container.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let loops = rx
+        .hits("/trouble")
+        .iter()
+        .filter(|h| h.body["event"] == "container_restart_loop")
+        .count();
+    assert_eq!(loops, 1);
+    guard.cleanup().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn other_subsystems_broadcasts_can_be_followed() {
+    let app = TestApp::spawn().await;
+    let rx = Receiver::start().await;
+    let c = create_channel(
+        &app,
+        json!({"name": "c", "config": {"kind": "webhook", "url": rx.url("/runs")}}),
+    )
+    .await;
+    create_rule(
+        &app,
+        json!({"name": "runs", "events": ["schedule_run_succeeded"], "channels": [c["id"]]}),
+    )
+    .await;
+    // What the schedules module might broadcast: (schedule, ok).
+    let (tx, sub) = tokio::sync::broadcast::channel::<(String, bool)>(16);
+    app.state.notifier.follow(sub, |(schedule, ok)| {
+        ok.then(|| NotifyEvent::ScheduleRunSucceeded {
+            schedule,
+            host: "local".to_owned(),
+            target: "web".to_owned(),
+            action: "restart".to_owned(),
+            message: "done".to_owned(),
+        })
+    });
+    tx.send(("nightly".to_owned(), true)).unwrap();
+    tx.send(("hourly".to_owned(), false)).unwrap();
+    let hit = rx.wait("/runs", 1, Duration::from_secs(10)).await.remove(0);
+    assert_eq!(hit.body["event"], "schedule_run_succeeded");
+    assert!(hit.body["title"].as_str().unwrap().contains("nightly"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(rx.hits("/runs").len(), 1);
+    app.stop().await;
+}

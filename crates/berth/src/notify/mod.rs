@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use berth_api::notify::{Delivery, NotifyEventKind};
 use chrono::Utc;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{Semaphore, broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
 pub use event::NotifyEvent;
@@ -34,6 +34,9 @@ pub const QUEUE_CAPACITY: usize = 1024;
 
 /// Sends in flight at once.
 pub const MAX_CONCURRENT_SENDS: usize = 16;
+
+/// Attempts of a "send test" (it answers within the request).
+pub const TEST_ATTEMPTS: u32 = 3;
 
 /// Failed sign-ins for one user name within [`LOGIN_FAILURE_WINDOW`] that make an event.
 pub const LOGIN_FAILURE_THRESHOLD: u32 = 5;
@@ -114,6 +117,36 @@ impl Notifier {
         }
     }
 
+    /// Follows another subsystem's broadcast channel (say, schedule run outcomes) until shutdown,
+    /// publishing whatever `map` turns into an event. A lagging receiver skips what it missed.
+    pub fn follow<T, F>(self: &Arc<Self>, mut rx: broadcast::Receiver<T>, map: F)
+    where
+        T: Clone + Send + 'static,
+        F: Fn(T) -> Option<NotifyEvent> + Send + 'static,
+    {
+        let notifier = self.clone();
+        let shutdown = self.inner.shutdown.clone();
+        tokio::spawn(async move {
+            loop {
+                let next = tokio::select! {
+                    () = shutdown.cancelled() => return,
+                    next = rx.recv() => next,
+                };
+                match next {
+                    Ok(item) => {
+                        if let Some(event) = map(item) {
+                            notifier.publish(event);
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::warn!(missed = n, "notifications fell behind a broadcast");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        });
+    }
+
     /// Events dropped because the queue was full.
     pub fn dropped(&self) -> u64 {
         self.inner.dropped.load(Ordering::Relaxed)
@@ -154,14 +187,14 @@ impl Notifier {
         }
     }
 
-    /// Sends a test message to a channel now (one attempt per configured attempt, no rules, no
-    /// cooldown) and answers the stored outcome.
+    /// Sends a test message to a channel now (no rules, no cooldown; at most
+    /// [`TEST_ATTEMPTS`] attempts so the request ends in time) and answers the stored outcome.
     pub async fn send_test(&self, channel: &ChannelRecord) -> Result<Delivery, AppError> {
         let config = channels::open(channel, &self.inner.secrets)?;
         let event = NotifyEvent::Test;
         let record = self
             .inner
-            .send_and_record(channel, &config, None, &event, Utc::now())
+            .send_and_record(channel, &config, None, &event, Utc::now(), TEST_ATTEMPTS)
             .await?;
         Ok(delivery_view(record))
     }
@@ -225,7 +258,7 @@ async fn dispatch(inner: &Arc<Inner>, queued: Queued) -> Result<(), AppError> {
         tokio::spawn(async move {
             let _permit = permit;
             if let Err(e) = inner
-                .send_and_record(&channel, &config, Some(rule_id), &event, at)
+                .send_and_record(&channel, &config, Some(rule_id), &event, at, u32::MAX)
                 .await
             {
                 tracing::warn!(channel = %channel.name, error = %e.message, "could not record a delivery");
@@ -263,9 +296,14 @@ impl Inner {
         rule_id: Option<i64>,
         event: &NotifyEvent,
         at: chrono::DateTime<Utc>,
+        max_attempts: u32,
     ) -> Result<DeliveryRecord, AppError> {
         let msg = send::Message::of(event);
-        let outcome = send::deliver(&self.client, config, &msg, self.policy, &self.shutdown).await;
+        let policy = Policy {
+            attempts: self.policy.attempts.min(max_attempts),
+            ..self.policy
+        };
+        let outcome = send::deliver(&self.client, config, &msg, policy, &self.shutdown).await;
         if outcome.ok {
             tracing::info!(channel = %channel.name, event = %msg.event, attempts = outcome.attempts, "notification sent");
         } else {

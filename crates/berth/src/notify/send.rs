@@ -482,6 +482,42 @@ mod tests {
         assert_eq!(parsed["m"], "a \"quote\"\nand \\ slash");
     }
 
+    /// HTTPS and SMTP over TLS use rustls with one crypto provider: building and failing to
+    /// connect must be an error, never a panic.
+    #[tokio::test]
+    async fn tls_channels_fail_cleanly_when_nothing_listens() {
+        let client = reqwest::Client::builder().build().unwrap();
+        let policy = Policy {
+            attempts: 1,
+            backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(1),
+            timeout: Duration::from_secs(5),
+        };
+        let msg = Message::of(&NotifyEvent::Test);
+        let cancel = CancellationToken::new();
+        let https = ChannelConfig::Slack {
+            webhook_url: Some("https://127.0.0.1:1/hook".to_owned()),
+            channel: None,
+        };
+        let out = deliver(&client, &https, &msg, policy, &cancel).await;
+        assert!(!out.ok && out.error.is_some());
+        assert!(
+            !out.error.unwrap_or_default().contains("127.0.0.1:1/hook"),
+            "no URL in errors"
+        );
+        let smtp = ChannelConfig::Email {
+            host: "127.0.0.1".to_owned(),
+            port: Some(1),
+            security: SmtpSecurity::Tls,
+            username: None,
+            password: None,
+            from: "a@example.com".to_owned(),
+            to: vec!["b@example.com".to_owned()],
+        };
+        let out = deliver(&client, &smtp, &msg, policy, &cancel).await;
+        assert!(!out.ok && out.error.is_some());
+    }
+
     #[test]
     fn retry_after_takes_seconds_and_dates() {
         assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
