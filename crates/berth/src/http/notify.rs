@@ -14,6 +14,7 @@ use utoipa::IntoParams;
 
 use super::extract::{Json, Path, Query};
 use super::middleware::no_content;
+use crate::auth::middleware::Audit;
 use crate::error::{AppError, AppResult};
 use crate::notify::{channels, delivery_view, rules, shoutrrr};
 use crate::state::AppState;
@@ -78,6 +79,7 @@ pub async fn list_channels(State(state): State<AppState>) -> AppResult<Json<Vec<
     responses((status = 201, body = Channel), (status = 400, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
 pub async fn create_channel(
     State(state): State<AppState>,
+    audit: Audit,
     Json(req): Json<ChannelCreate>,
 ) -> AppResult<(StatusCode, Json<Channel>)> {
     channels::check_name("name", &req.name)?;
@@ -98,6 +100,9 @@ pub async fn create_channel(
         })
         .await?
         .ok_or_else(|| name_taken(name))?;
+    audit.resource(record.id.to_string());
+    audit.detail("name", record.name.clone());
+    audit.detail("kind", record.kind.clone());
     Ok((
         StatusCode::CREATED,
         Json(channels::view(&record, &state.secrets)),
@@ -152,7 +157,7 @@ pub async fn update_channel(
     Ok(Json(channels::view(&record, &state.secrets)))
 }
 
-/// Removes a channel (rules naming it skip it; its deliveries stay).
+/// Removes a channel (rules stop naming it; its deliveries stay).
 #[utoipa::path(delete, path = "/notifications/channels/{id}", tag = "notifications", params(("id" = i64, Path, description = "Channel id")),
     responses((status = 204), (status = 404, body = ErrorEnvelope)))]
 pub async fn delete_channel(
@@ -161,6 +166,20 @@ pub async fn delete_channel(
 ) -> AppResult<Response> {
     if !state.store.delete_channel(id).await? {
         return Err(channel_not_found(id));
+    }
+    // Rules stop naming it (a rule left with no channel sends nothing until edited).
+    for record in state.store.list_rules().await? {
+        let mut rule = rules::Parsed::from_record(&record);
+        if rule.channels.contains(&id) {
+            rule.channels.retain(|c| *c != id);
+            state
+                .store
+                .set_rule_channels(
+                    rule.id,
+                    &serde_json::to_string(&rule.channels).map_err(AppError::internal)?,
+                )
+                .await?;
+        }
     }
     Ok(no_content())
 }
@@ -210,6 +229,7 @@ pub async fn list_rules(State(state): State<AppState>) -> AppResult<Json<Vec<Rul
     responses((status = 201, body = Rule), (status = 400, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
 pub async fn create_rule(
     State(state): State<AppState>,
+    audit: Audit,
     Json(req): Json<RuleCreate>,
 ) -> AppResult<(StatusCode, Json<Rule>)> {
     let parsed = rules::Parsed {
@@ -229,6 +249,8 @@ pub async fn create_rule(
         .insert_rule(&row)
         .await?
         .ok_or_else(|| name_taken(&row.name))?;
+    audit.resource(record.id.to_string());
+    audit.detail("name", record.name.clone());
     Ok((StatusCode::CREATED, Json(rule_view(&record))))
 }
 

@@ -225,13 +225,30 @@ impl Store {
         )
     }
 
-    /// Deletes a channel; whether it existed.
+    /// Deletes a channel (its deliveries stay, without the channel id); whether it existed.
     pub async fn delete_channel(&self, id: i64) -> Result<bool, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
         let res = sqlx::query("DELETE FROM notification_channels WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        sqlx::query("UPDATE notification_deliveries SET channel_id = NULL WHERE channel_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(res.rows_affected() > 0)
+    }
+
+    /// Replaces a rule's channel list (a JSON array).
+    pub async fn set_rule_channels(&self, id: i64, channels: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE notification_rules SET channels = $2, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(channels)
+            .bind(Utc::now())
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
     }
 
     /// Every rule, by name.
