@@ -835,6 +835,26 @@ async fn a_host_going_offline_and_back_is_notified() {
     let _proxy = Proxy::start(&sock);
     let hits = rx.wait("/hosts", 2, Duration::from_secs(15)).await;
     assert_eq!(hits[1].body["event"], "host_online");
+
+    // A host that is down from the start is news too.
+    let dead = unique("dead");
+    create_rule(
+        &app,
+        json!({"name": "dead", "events": ["host_offline"], "channels": [c["id"]], "hosts": [dead]}),
+    )
+    .await;
+    let (status, body) = json(
+        app.post(
+            "/api/v1/hosts",
+            &json!({"name": dead, "url": format!("unix://{}", dir.path().join("none.sock").display())}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let hits = rx.wait("/hosts", 3, Duration::from_secs(15)).await;
+    assert_eq!(hits[2].body["event"], "host_offline");
+    assert_eq!(hits[2].body["host"], dead);
     app.stop().await;
 }
 

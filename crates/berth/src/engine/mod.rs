@@ -507,7 +507,8 @@ fn count(n: Option<i64>) -> u32 {
 }
 
 /// The poller: refreshes a host every `interval` until the host is removed or the server stops;
-/// changes between online and offline are also broadcast on `changes` (for notifications).
+/// going offline (also when first found so) and coming back are broadcast on `changes` (for
+/// notifications).
 async fn poll(
     host: Arc<HostHandle>,
     interval: Duration,
@@ -542,7 +543,13 @@ async fn poll(
             }
         }
         if after.status != reported {
-            if reported != HostStatus::Unknown && after.status != HostStatus::Unknown {
+            // A host found offline at start is news; one found online is not.
+            let news = match after.status {
+                HostStatus::Offline => true,
+                HostStatus::Online => reported == HostStatus::Offline,
+                HostStatus::Unknown => false,
+            };
+            if news {
                 let _ = changes.send(crate::streams::HostStatusChange {
                     host: host.name().to_owned(),
                     online: after.status == HostStatus::Online,
