@@ -24,7 +24,7 @@ pub enum SmtpSecurity {
 
 /// Where a channel sends, by kind. Secret fields (`webhook_url`, `token`, `password`, the generic
 /// webhook's `url` and `headers`) are accepted here and never answered back.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[ts(export)]
 pub enum ChannelConfig {
@@ -106,7 +106,7 @@ pub enum ChannelConfig {
 
 /// `POST /notifications/channels`: a `config`, or a shoutrrr-style `url` (`discord://…`,
 /// `ntfy://…`, `slack://…`, `generic+https://…`, `smtp://…`).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
+#[derive(Clone, Serialize, Deserialize, ToSchema, TS)]
 #[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct ChannelCreate {
@@ -125,7 +125,7 @@ pub struct ChannelCreate {
 
 /// `PATCH /notifications/channels/{id}`. A new `config` of the same kind keeps the stored
 /// secrets it leaves out.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, TS)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema, TS)]
 #[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct ChannelUpdate {
@@ -141,6 +141,83 @@ pub struct ChannelUpdate {
     /// New settings as a shoutrrr URL.
     #[serde(default)]
     pub url: Option<String>,
+}
+
+/// `Debug` that never prints a secret: only the kind and the non-secret settings.
+impl std::fmt::Debug for ChannelConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Discord { username, .. } => f
+                .debug_struct("Discord")
+                .field("username", username)
+                .finish_non_exhaustive(),
+            Self::Ntfy {
+                server,
+                topic,
+                username,
+                priority,
+                ..
+            } => f
+                .debug_struct("Ntfy")
+                .field("server", server)
+                .field("topic", topic)
+                .field("username", username)
+                .field("priority", priority)
+                .finish_non_exhaustive(),
+            Self::Slack { channel, .. } => f
+                .debug_struct("Slack")
+                .field("channel", channel)
+                .finish_non_exhaustive(),
+            Self::Webhook {
+                method, template, ..
+            } => f
+                .debug_struct("Webhook")
+                .field("method", method)
+                .field("template", template)
+                .finish_non_exhaustive(),
+            Self::Email {
+                host,
+                port,
+                security,
+                username,
+                from,
+                to,
+                ..
+            } => f
+                .debug_struct("Email")
+                .field("host", host)
+                .field("port", port)
+                .field("security", security)
+                .field("username", username)
+                .field("from", from)
+                .field("to", to)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+/// `Debug` without the shoutrrr URL (it holds credentials).
+impl std::fmt::Debug for ChannelCreate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChannelCreate")
+            .field("name", &self.name)
+            .field("enabled", &self.enabled)
+            .field("config", &self.config)
+            .field("url", &self.url.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+/// `Debug` without the shoutrrr URL (it holds credentials).
+impl std::fmt::Debug for ChannelUpdate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChannelUpdate")
+            .field("name", &self.name)
+            .field("enabled", &self.enabled)
+            .field("config", &self.config)
+            .field("url", &self.url.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
 }
 
 /// A channel as answered: its settings without secrets.
@@ -327,4 +404,31 @@ pub struct DeliveryPage {
     pub deliveries: Vec<Delivery>,
     /// Pass as `before` for the next page; absent on the last.
     pub next_before: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_a_secret() {
+        let create = ChannelCreate {
+            name: "n".to_owned(),
+            enabled: None,
+            config: Some(ChannelConfig::Ntfy {
+                server: "https://ntfy.sh".to_owned(),
+                topic: "t".to_owned(),
+                token: Some("tk_secret".to_owned()),
+                username: None,
+                password: Some("pw_secret".to_owned()),
+                priority: None,
+            }),
+            url: Some("discord://dc_secret@1".to_owned()),
+        };
+        let text = format!("{create:?}");
+        assert!(text.contains("ntfy.sh"), "{text}");
+        for secret in ["tk_secret", "pw_secret", "dc_secret"] {
+            assert!(!text.contains(secret), "{text}");
+        }
+    }
 }
