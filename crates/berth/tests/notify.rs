@@ -477,6 +477,15 @@ async fn a_receiver_that_is_down_fails_after_its_retries_and_holds_up_nothing_el
         up_d["finished_at"].as_str().unwrap() < down_d["finished_at"].as_str().unwrap(),
         "{up_d} {down_d}"
     );
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("berth_notifications{outcome=\"sent\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("berth_notifications{outcome=\"failed\"} 2"),
+        "{metrics}"
+    );
     assert_eq!(up_d["event"], "schedule_run_failed");
     assert_eq!(up_d["event_key"], "schedule_run_failed:local:nightly");
     app.stop().await;

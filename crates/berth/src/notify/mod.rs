@@ -60,6 +60,8 @@ struct Inner {
     sends: Arc<Semaphore>,
     shutdown: CancellationToken,
     dropped: AtomicU64,
+    sent: AtomicU64,
+    failed: AtomicU64,
     login_failures: Mutex<HashMap<String, (Instant, u32)>>,
 }
 
@@ -94,6 +96,8 @@ impl Notifier {
             sends: Arc::new(Semaphore::new(MAX_CONCURRENT_SENDS)),
             shutdown,
             dropped: AtomicU64::new(0),
+            sent: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
             login_failures: Mutex::new(HashMap::new()),
         });
         tokio::spawn(dispatch_loop(inner.clone(), rx));
@@ -147,9 +151,14 @@ impl Notifier {
         });
     }
 
-    /// Events dropped because the queue was full.
-    pub fn dropped(&self) -> u64 {
-        self.inner.dropped.load(Ordering::Relaxed)
+    /// Since start: (sends accepted, sends failed after their retries, events dropped because
+    /// the queue was full).
+    pub fn counts(&self) -> (u64, u64, u64) {
+        (
+            self.inner.sent.load(Ordering::Relaxed),
+            self.inner.failed.load(Ordering::Relaxed),
+            self.inner.dropped.load(Ordering::Relaxed),
+        )
     }
 
     /// The key that seals channel secrets.
@@ -304,6 +313,8 @@ impl Inner {
             ..self.policy
         };
         let outcome = send::deliver(&self.client, config, &msg, policy, &self.shutdown).await;
+        let counter = if outcome.ok { &self.sent } else { &self.failed };
+        counter.fetch_add(1, Ordering::Relaxed);
         if outcome.ok {
             tracing::info!(channel = %channel.name, event = %msg.event, attempts = outcome.attempts, "notification sent");
         } else {
