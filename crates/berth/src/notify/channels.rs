@@ -236,6 +236,7 @@ pub fn seal(config: &ChannelConfig, secrets: &SecretBox) -> Result<Stored, AppEr
         for field in secret_fields(kind) {
             if let Some(v) = obj.remove(*field)
                 && !v.is_null()
+                && v != Value::Object(Map::new())
             {
                 hidden.insert((*field).to_owned(), v);
             }
@@ -287,7 +288,8 @@ pub fn open(record: &ChannelRecord, secrets: &SecretBox) -> Result<ChannelConfig
     serde_json::from_value(value).map_err(AppError::internal)
 }
 
-/// For an update: a new configuration of the same kind keeps the stored secrets it leaves out.
+/// For an update: a new configuration of the same kind keeps the stored secrets it leaves out
+/// (an empty string clears one).
 pub fn keep_secrets(
     new: ChannelConfig,
     old: &ChannelRecord,
@@ -300,8 +302,22 @@ pub fn keep_secrets(
     let stored = open_secrets(old, secrets)?;
     let mut value = serde_json::to_value(&new).map_err(AppError::internal)?;
     if let Some(obj) = value.as_object_mut() {
+        let has_user = obj.get("username").is_some_and(|v| !v.is_null());
         for field in secret_fields(kind) {
-            if obj.get(*field).is_none_or(Value::is_null)
+            // An empty string clears a secret.
+            if obj.get(*field).is_some_and(|v| v == "") {
+                obj.remove(*field);
+                continue;
+            }
+            // A password only goes with a user name; an ntfy token only without one (so a
+            // change of authentication does not drag the old one along).
+            let fits = match *field {
+                "password" => has_user,
+                "token" => !has_user,
+                _ => true,
+            };
+            if fits
+                && obj.get(*field).is_none_or(Value::is_null)
                 && let Some(v) = stored.get(*field)
             {
                 obj.insert((*field).to_owned(), v.clone());
@@ -407,5 +423,23 @@ mod tests {
         };
         assert_eq!(open(&record, &secrets).unwrap(), config);
         assert_eq!(view(&record, &secrets).secrets_set, vec!["token"]);
+
+        // Same kind, token left out: kept. Switching to a user name: the token is not carried.
+        let ntfy =
+            |token: Option<&str>, user: Option<&str>, pw: Option<&str>| ChannelConfig::Ntfy {
+                server: "https://ntfy.example".to_owned(),
+                topic: "ops".to_owned(),
+                token: token.map(str::to_owned),
+                username: user.map(str::to_owned),
+                password: pw.map(str::to_owned),
+                priority: None,
+            };
+        let kept = keep_secrets(ntfy(None, None, None), &record, &secrets).unwrap();
+        assert_eq!(kept, ntfy(Some("tk_secret"), None, None));
+        let switched =
+            keep_secrets(ntfy(None, Some("bob"), Some("pw")), &record, &secrets).unwrap();
+        assert_eq!(switched, ntfy(None, Some("bob"), Some("pw")));
+        let cleared = keep_secrets(ntfy(Some(""), None, None), &record, &secrets).unwrap();
+        assert_eq!(cleared, ntfy(None, None, None));
     }
 }
