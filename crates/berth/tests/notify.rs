@@ -996,6 +996,13 @@ async fn bad_input_is_answered_400_with_the_field() {
         "NOTIFICATION_RULE_NOT_FOUND",
     )
     .await;
+    let err = expect_error(
+        app.get("/api/v1/notifications/channels/abc").await,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    assert_eq!(err["error"]["field"], "id");
     expect_error(
         app.get("/api/v1/notifications/deliveries?limit=0").await,
         StatusCode::BAD_REQUEST,

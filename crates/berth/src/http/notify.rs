@@ -20,6 +20,12 @@ use crate::notify::{channels, delivery_view, rules, shoutrrr};
 use crate::state::AppState;
 use crate::store::{ChannelRecord, ChannelRow, RuleRecord};
 
+/// Ids are numbers; anything else is a 400 naming `id`.
+fn parse_id(id: &str) -> AppResult<i64> {
+    id.parse()
+        .map_err(|_| AppError::validation("id", "an id is a whole number"))
+}
+
 fn channel_not_found(id: i64) -> AppError {
     AppError::new(
         ErrorCode::NotificationChannelNotFound,
@@ -114,8 +120,9 @@ pub async fn create_channel(
     responses((status = 200, body = Channel), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 pub async fn get_channel(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> AppResult<Json<Channel>> {
+    let id = parse_id(&id)?;
     let record = load_channel(&state, id).await?;
     Ok(Json(channels::view(&record, &state.secrets)))
 }
@@ -125,9 +132,10 @@ pub async fn get_channel(
     responses((status = 200, body = Channel), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
 pub async fn update_channel(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     Json(req): Json<ChannelUpdate>,
 ) -> AppResult<Json<Channel>> {
+    let id = parse_id(&id)?;
     let old = load_channel(&state, id).await?;
     if let Some(name) = &req.name {
         channels::check_name("name", name)?;
@@ -162,8 +170,9 @@ pub async fn update_channel(
     responses((status = 204), (status = 404, body = ErrorEnvelope)))]
 pub async fn delete_channel(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> AppResult<Response> {
+    let id = parse_id(&id)?;
     if !state.store.delete_channel(id).await? {
         return Err(channel_not_found(id));
     }
@@ -189,8 +198,9 @@ pub async fn delete_channel(
     responses((status = 200, body = Delivery, description = "The outcome; `ok` says whether the service accepted it"), (status = 404, body = ErrorEnvelope)))]
 pub async fn test_channel(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> AppResult<Json<Delivery>> {
+    let id = parse_id(&id)?;
     let record = load_channel(&state, id).await?;
     Ok(Json(state.notifier.send_test(&record).await?))
 }
@@ -257,7 +267,11 @@ pub async fn create_rule(
 /// One rule.
 #[utoipa::path(get, path = "/notifications/rules/{id}", tag = "notifications", params(("id" = i64, Path, description = "Rule id")),
     responses((status = 200, body = Rule), (status = 404, body = ErrorEnvelope)))]
-pub async fn get_rule(State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Json<Rule>> {
+pub async fn get_rule(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> AppResult<Json<Rule>> {
+    let id = parse_id(&id)?;
     let record = state
         .store
         .rule(id)
@@ -271,9 +285,10 @@ pub async fn get_rule(State(state): State<AppState>, Path(id): Path<i64>) -> App
     responses((status = 200, body = Rule), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
 pub async fn update_rule(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     Json(req): Json<RuleUpdate>,
 ) -> AppResult<Json<Rule>> {
+    let id = parse_id(&id)?;
     let old = state
         .store
         .rule(id)
@@ -318,8 +333,9 @@ pub async fn update_rule(
     responses((status = 204), (status = 404, body = ErrorEnvelope)))]
 pub async fn delete_rule(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> AppResult<Response> {
+    let id = parse_id(&id)?;
     if !state.store.delete_rule(id).await? {
         return Err(rule_not_found(id));
     }
