@@ -589,6 +589,8 @@ async fn shoutrrr_urls_become_the_same_channel_configs() {
         "ntfy://ntfy.sh/",
         "slack://hook:onlyone@webhook",
         "smtp://mail.example/?to=x@example.com",
+        "smtp://mail.example/?from=nobody&to=x@example.com",
+        "ntfy://ntfy.sh/bad.topic",
         "not a url",
     ] {
         let body = expect_error(

@@ -68,6 +68,19 @@ fn config_from(
     }
 }
 
+/// Checks a configuration; one made from a shoutrrr URL is reported against `url`.
+fn validate(config: &ChannelConfig, from_url: bool) -> AppResult<()> {
+    channels::validate(config).map_err(|e| {
+        if from_url {
+            let part = e.field.clone().unwrap_or_default();
+            let part = part.trim_start_matches("config.");
+            AppError::validation("url", format!("{part}: {}", e.message))
+        } else {
+            e
+        }
+    })
+}
+
 /// Every channel (secrets left out).
 #[utoipa::path(get, path = "/notifications/channels", tag = "notifications",
     responses((status = 200, body = Vec<Channel>), (status = 403, body = ErrorEnvelope)))]
@@ -89,9 +102,10 @@ pub async fn create_channel(
     Json(req): Json<ChannelCreate>,
 ) -> AppResult<(StatusCode, Json<Channel>)> {
     channels::check_name("name", &req.name)?;
+    let from_url = req.url.is_some();
     let config = config_from(req.config, req.url.as_deref())?
         .ok_or_else(|| AppError::validation("config", "send `config` or a shoutrrr `url`"))?;
-    channels::validate(&config)?;
+    validate(&config, from_url)?;
     let stored = channels::seal(&config, &state.secrets)?;
     let name = req.name.trim();
     let record = state
@@ -140,11 +154,12 @@ pub async fn update_channel(
     if let Some(name) = &req.name {
         channels::check_name("name", name)?;
     }
+    let from_url = req.url.is_some();
     let config = match config_from(req.config, req.url.as_deref())? {
         Some(new) => channels::keep_secrets(new, &old, &state.secrets)?,
         None => channels::open(&old, &state.secrets)?,
     };
-    channels::validate(&config)?;
+    validate(&config, from_url)?;
     let stored = channels::seal(&config, &state.secrets)?;
     let name = req.name.as_deref().map_or(old.name.as_str(), str::trim);
     let record = state
