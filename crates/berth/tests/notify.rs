@@ -1239,3 +1239,83 @@ async fn other_subsystems_broadcasts_can_be_followed() {
     assert_eq!(rx.hits("/runs").len(), 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn deliveries_are_paged_newest_first_and_filter_by_channel() {
+    let app = TestApp::spawn().await;
+    let rx = Receiver::start().await;
+    let a = create_channel(
+        &app,
+        json!({"name": "a", "config": {"kind": "slack", "webhook_url": rx.url("/a")}}),
+    )
+    .await;
+    let b = create_channel(
+        &app,
+        json!({"name": "b", "config": {"kind": "slack", "webhook_url": rx.url("/b")}}),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for c in [&a, &b, &a] {
+        ids.push(send_test(&app, &c["id"]).await["id"].as_i64().unwrap());
+    }
+    let (_, first) = json(app.get("/api/v1/notifications/deliveries?limit=2").await).await;
+    let got: Vec<i64> = first["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(got, vec![ids[2], ids[1]]);
+    let before = first["next_before"].as_i64().unwrap();
+    let (_, second) = json(
+        app.get(&format!(
+            "/api/v1/notifications/deliveries?limit=2&before={before}"
+        ))
+        .await,
+    )
+    .await;
+    let got: Vec<i64> = second["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(got, vec![ids[0]]);
+    assert!(second["next_before"].is_null());
+    let (_, only_a) = json(
+        app.get(&format!(
+            "/api/v1/notifications/deliveries?channel={}",
+            a["id"]
+        ))
+        .await,
+    )
+    .await;
+    let names: Vec<&str> = only_a["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["channel_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["a", "a"]);
+
+    // A disabled channel is skipped by rules (a send test still reaches it).
+    let (status, _) = json(
+        app.patch(
+            &format!("/api/v1/notifications/channels/{}", b["id"]),
+            &json!({"enabled": false}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    create_rule(
+        &app,
+        json!({"name": "r", "events": ["schedule_run_failed"], "channels": [a["id"], b["id"]]}),
+    )
+    .await;
+    app.state.notifier.publish(run_failed("nightly", "exit 1"));
+    rx.wait("/a", 3, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(rx.hits("/b").len(), 1, "only the earlier send test");
+    app.stop().await;
+}
