@@ -71,6 +71,10 @@ pub enum ErrorCode {
     TaskNotFound,
     /// No vantage6 node configuration of this name in this scope.
     NodeNotFound,
+    /// No notification channel has this id.
+    NotificationChannelNotFound,
+    /// No notification rule has this id.
+    NotificationRuleNotFound,
     /// An unexpected failure inside Berth; the request id finds it in the server log.
     InternalError,
 }
@@ -86,7 +90,9 @@ impl ErrorCode {
             | Self::SessionNotFound
             | Self::ApiKeyNotFound
             | Self::TaskNotFound
-            | Self::NodeNotFound => 404,
+            | Self::NodeNotFound
+            | Self::NotificationChannelNotFound
+            | Self::NotificationRuleNotFound => 404,
             Self::UserExists | Self::LastAdmin => 409,
             Self::RateLimited => 429,
             Self::RouteNotFound
@@ -141,11 +147,13 @@ impl ErrorCode {
             Self::ApiKeyNotFound => "API_KEY_NOT_FOUND",
             Self::TaskNotFound => "TASK_NOT_FOUND",
             Self::NodeNotFound => "NODE_NOT_FOUND",
+            Self::NotificationChannelNotFound => "NOTIFICATION_CHANNEL_NOT_FOUND",
+            Self::NotificationRuleNotFound => "NOTIFICATION_RULE_NOT_FOUND",
         }
     }
 
     /// Every code, for tests and documentation.
-    pub const ALL: [ErrorCode; 32] = [
+    pub const ALL: [ErrorCode; 34] = [
         Self::ValidationFailed,
         Self::InvalidJson,
         Self::UnsupportedMediaType,
@@ -178,6 +186,8 @@ impl ErrorCode {
         Self::ApiKeyNotFound,
         Self::TaskNotFound,
         Self::NodeNotFound,
+        Self::NotificationChannelNotFound,
+        Self::NotificationRuleNotFound,
     ];
 }
 

@@ -90,6 +90,16 @@ pub struct ServeArgs {
     /// vantage6 system data and log folder (default: `/usr/local/share/vantage6`).
     #[arg(long, env = "BERTH_V6_SYSTEM_DATA_DIR")]
     pub v6_system_data_dir: Option<PathBuf>,
+    /// The 32-byte key that seals secrets in the database [default: <data dir>/secret.key,
+    /// created at first start].
+    #[arg(long, env = "BERTH_SECRET_KEY_FILE")]
+    pub secret_key_file: Option<PathBuf>,
+    /// Attempts per notification before it counts as failed [default: 4].
+    #[arg(long, env = "BERTH_NOTIFY_ATTEMPTS")]
+    pub notify_attempts: Option<u32>,
+    /// Milliseconds before a notification's first retry; doubles each time [default: 2000].
+    #[arg(long, env = "BERTH_NOTIFY_BACKOFF_MS")]
+    pub notify_backoff_ms: Option<u64>,
 }
 
 /// The optional TOML file; same names as the flags, with underscores.
@@ -121,6 +131,9 @@ struct FileConfig {
     v6_user_data_dir: Option<PathBuf>,
     v6_user_log_dir: Option<PathBuf>,
     v6_system_data_dir: Option<PathBuf>,
+    secret_key_file: Option<PathBuf>,
+    notify_attempts: Option<u32>,
+    notify_backoff_ms: Option<u64>,
 }
 
 /// Log output format.
@@ -225,6 +238,12 @@ pub struct Config {
     pub admin_password: Option<Secret>,
     /// The vantage6 CLI's folders (node configurations, data, logs).
     pub vantage6: crate::vantage6::Dirs,
+    /// The secret key file, when not the data folder's `secret.key`.
+    pub secret_key_file: Option<PathBuf>,
+    /// Attempts per notification.
+    pub notify_attempts: u32,
+    /// First notification retry delay, milliseconds.
+    pub notify_backoff_ms: u64,
 }
 
 impl Config {
@@ -342,6 +361,12 @@ impl Config {
                         .unwrap_or(d.system_data),
                 }
             },
+            secret_key_file: args.secret_key_file.or(file.secret_key_file),
+            notify_attempts: args.notify_attempts.or(file.notify_attempts).unwrap_or(4),
+            notify_backoff_ms: args
+                .notify_backoff_ms
+                .or(file.notify_backoff_ms)
+                .unwrap_or(2000),
         };
         config.validate()?;
         Ok(config)
@@ -368,6 +393,9 @@ impl Config {
                 "the admin password must have at least {} characters",
                 crate::auth::password::MIN_LENGTH
             );
+        }
+        if self.notify_attempts == 0 || self.notify_attempts > 20 {
+            bail!("notification attempts must be between 1 and 20");
         }
         if self.max_body_bytes < 1024 {
             bail!("max body size must be at least 1024 bytes");
@@ -408,6 +436,9 @@ impl Config {
             audit_retention_days: 365,
             admin_password: None,
             vantage6: crate::vantage6::Dirs::from_env(),
+            secret_key_file: None,
+            notify_attempts: 3,
+            notify_backoff_ms: 100,
         }
     }
 }

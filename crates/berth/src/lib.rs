@@ -9,6 +9,8 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod http;
+pub mod notify;
+pub mod secrets;
 pub mod state;
 pub mod store;
 pub mod streams;
@@ -45,6 +47,21 @@ pub async fn build_state(config: Config, shutdown: CancellationToken) -> anyhow:
     auth::service::bootstrap_admin(&store, &config)
         .await
         .context("creating the first admin")?;
+    let secrets = Arc::new(secrets::SecretBox::load_or_create(
+        &config.data_dir,
+        config.secret_key_file.as_deref(),
+    )?);
+    let notifier = notify::Notifier::start(
+        store.clone(),
+        secrets.clone(),
+        notify::Policy {
+            attempts: config.notify_attempts,
+            backoff: Duration::from_millis(config.notify_backoff_ms),
+            ..notify::Policy::default()
+        },
+        shutdown.clone(),
+    );
+    notify::sources::spawn(notifier.clone(), &streams, shutdown.clone());
     Ok(AppState {
         store,
         engines,
@@ -53,6 +70,8 @@ pub async fn build_state(config: Config, shutdown: CancellationToken) -> anyhow:
         config: Arc::new(config),
         shutdown,
         started_at: Instant::now(),
+        secrets,
+        notifier,
     })
 }
 

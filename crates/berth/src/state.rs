@@ -24,4 +24,8 @@ pub struct AppState {
     pub shutdown: tokio_util::sync::CancellationToken,
     /// When the server started.
     pub started_at: Instant,
+    /// Seals secrets stored in the database (key outside it).
+    pub secrets: Arc<crate::secrets::SecretBox>,
+    /// Notifications out: publish events, send tests.
+    pub notifier: Arc<crate::notify::Notifier>,
 }

@@ -71,6 +71,8 @@ pub enum Cap {
     AuditRead,
     /// Create, edit, start, stop, remove vantage6 nodes (their files and containers).
     Vantage6Write,
+    /// Manage notification channels and rules, read deliveries (channels hold secrets).
+    NotifyAdmin,
 }
 
 impl Cap {
@@ -117,7 +119,10 @@ impl Cap {
     pub fn allowed_for_scope(self, scope: ApiKeyScope, mutating: bool) -> bool {
         match scope {
             ApiKeyScope::Admin => true,
-            ApiKeyScope::Write => !matches!(self, Cap::HostAdmin | Cap::UserAdmin | Cap::AuditRead),
+            ApiKeyScope::Write => !matches!(
+                self,
+                Cap::HostAdmin | Cap::UserAdmin | Cap::AuditRead | Cap::NotifyAdmin
+            ),
             ApiKeyScope::Read => {
                 !mutating && matches!(self, Cap::Public | Cap::Authenticated | Cap::Read(_))
             }

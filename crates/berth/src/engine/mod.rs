@@ -136,7 +136,11 @@ impl Engines {
         {
             old.stop.cancel();
         }
-        tokio::spawn(poll(handle.clone(), self.poll_interval));
+        tokio::spawn(poll(
+            handle.clone(),
+            self.poll_interval,
+            self.streams.host_status.clone(),
+        ));
         tokio::spawn(crate::streams::events::follow(
             handle.clone(),
             self.streams.clone(),
@@ -503,8 +507,16 @@ fn count(n: Option<i64>) -> u32 {
     n.and_then(|n| u32::try_from(n).ok()).unwrap_or(0)
 }
 
-/// The poller: refreshes a host every `interval` until the host is removed or the server stops.
-async fn poll(host: Arc<HostHandle>, interval: Duration) {
+/// The poller: refreshes a host every `interval` until the host is removed or the server stops;
+/// going offline (also when first found so) and coming back are broadcast on `changes` (for
+/// notifications).
+async fn poll(
+    host: Arc<HostHandle>,
+    interval: Duration,
+    changes: tokio::sync::broadcast::Sender<crate::streams::HostStatusChange>,
+) {
+    // The last status seen by this poller (calls between polls may flip it and back).
+    let mut reported = HostStatus::Unknown;
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -530,6 +542,22 @@ async fn poll(host: Arc<HostHandle>, interval: Duration) {
                 }
                 _ => tracing::warn!(host = host.name(), error = ?after.error, "host offline"),
             }
+        }
+        if after.status != reported {
+            // A host found offline at start is news; one found online is not.
+            let news = match after.status {
+                HostStatus::Offline => true,
+                HostStatus::Online => reported == HostStatus::Offline,
+                HostStatus::Unknown => false,
+            };
+            if news {
+                let _ = changes.send(crate::streams::HostStatusChange {
+                    host: host.name().to_owned(),
+                    online: after.status == HostStatus::Online,
+                    error: after.error.clone(),
+                });
+            }
+            reported = after.status;
         }
     }
 }

@@ -4,8 +4,8 @@ use axum::extract::State;
 use axum::http::header::{SET_COOKIE, USER_AGENT};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use berth_api::ErrorEnvelope;
 use berth_api::auth::{LoginRequest, Me, PasswordChange, Session};
+use berth_api::{ErrorCode, ErrorEnvelope};
 
 use super::extract::{ClientIp, Json, Path};
 use super::middleware::no_content;
@@ -61,7 +61,12 @@ pub async fn login(
         ip.as_deref(),
         ua.as_deref(),
     )
-    .await?;
+    .await
+    .inspect_err(|e| {
+        if matches!(e.code, ErrorCode::Unauthenticated | ErrorCode::RateLimited) {
+            state.notifier.login_failed(&req.username, ip.as_deref());
+        }
+    })?;
     audit.actor(user.id, &user.username);
     let body = me(&user, Some(session.csrf_token), None);
     let mut res = Json(body).into_response();

@@ -54,6 +54,16 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             ("{status=\"unknown\"}", f64::from(unknown)),
         ],
     );
+    let (sent, failed, dropped) = state.notifier.counts();
+    gauge(
+        "berth_notifications",
+        "Notifications since start: sent, failed after their retries, dropped (queue full).",
+        &[
+            ("{outcome=\"sent\"}", sent as f64),
+            ("{outcome=\"failed\"}", failed as f64),
+            ("{outcome=\"dropped\"}", dropped as f64),
+        ],
+    );
     let build = format!("{{version=\"{}\"}}", env!("CARGO_PKG_VERSION"));
     gauge("berth_build_info", "Berth's version.", &[(&build, 1.0)]);
     if let Some(rss) = resident_bytes() {

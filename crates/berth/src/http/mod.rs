@@ -13,6 +13,7 @@ mod logs;
 mod metrics;
 pub mod middleware;
 mod networks;
+mod notify;
 mod stats;
 mod streams;
 mod system;
@@ -56,6 +57,7 @@ use crate::state::AppState;
         (name = "audit", description = "The audit log"),
         (name = "streams", description = "Live events and task progress (WebSocket / Server-Sent Events)"),
         (name = "vantage6", description = "vantage6 nodes: the official CLI's configuration files and node containers"),
+        (name = "notifications", description = "Notification channels, rules and deliveries (admins)"),
     ),
     modifiers(&Security),
     security(("api_key" = []), ("session" = []))
@@ -155,6 +157,20 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(vantage6::status))
         .routes(routes!(vantage6::logs))
         .routes(routes!(vantage6::clean))
+        .routes(routes!(notify::list_channels, notify::create_channel))
+        .routes(routes!(
+            notify::get_channel,
+            notify::update_channel,
+            notify::delete_channel
+        ))
+        .routes(routes!(notify::test_channel))
+        .routes(routes!(notify::list_rules, notify::create_rule))
+        .routes(routes!(
+            notify::get_rule,
+            notify::update_rule,
+            notify::delete_rule
+        ))
+        .routes(routes!(notify::deliveries))
 }
 
 /// The OpenAPI document (also used by tests that walk every route).

@@ -5,6 +5,7 @@
 
 mod audit;
 mod hosts;
+mod notify;
 mod users;
 
 use std::path::Path;
@@ -17,6 +18,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 pub use audit::{AuditFilter, AuditRecord, NewAuditEntry};
 pub use hosts::HostRecord;
+pub use notify::{ChannelRecord, ChannelRow, DeliveryRecord, RuleRecord, RuleRow};
 pub use users::{ApiKeyRecord, NewUser, SessionRecord, UserRecord};
 
 /// A handle on the database; cheap to clone.

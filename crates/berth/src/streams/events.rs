@@ -24,6 +24,8 @@ pub struct Published {
     pub host: String,
     /// The event (None for an error notice).
     pub event: Option<DockerEvent>,
+    /// What the engine appended to the action (`health_status: unhealthy` → `unhealthy`).
+    pub detail: Option<String>,
     /// The message as sent to clients.
     pub json: Arc<str>,
 }
@@ -56,11 +58,12 @@ impl EventHub {
         let _ = self.tx.send(Arc::new(msg));
     }
 
-    fn publish_event(&self, event: DockerEvent) {
+    fn publish_event(&self, event: DockerEvent, detail: Option<String>) {
         let json: Arc<str> = serde_json::to_string(&event).unwrap_or_default().into();
         self.publish(Published {
             host: event.host.clone(),
             event: Some(event),
+            detail,
             json,
         });
     }
@@ -77,6 +80,7 @@ impl EventHub {
         self.publish(Published {
             host: host.to_owned(),
             event: None,
+            detail: None,
             json: value.to_string().into(),
         });
     }
@@ -156,6 +160,11 @@ pub async fn follow(host: Arc<HostHandle>, hub: Arc<super::Streams>) {
             };
             match next {
                 Some(Ok(msg)) => {
+                    let detail = msg
+                        .action
+                        .as_deref()
+                        .and_then(|a| a.split_once(':'))
+                        .map(|(_, d)| d.trim().to_owned());
                     let event = map(host.name(), msg);
                     if since.is_some_and(|t| event.time <= t) {
                         continue;
@@ -170,7 +179,7 @@ pub async fn follow(host: Arc<HostHandle>, hub: Arc<super::Streams>) {
                     {
                         host.poke();
                     }
-                    hub.events.publish_event(event);
+                    hub.events.publish_event(event, detail);
                 }
                 Some(Err(e)) => {
                     hub.events.publish_error(host.name(), e.to_string());

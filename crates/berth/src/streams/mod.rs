@@ -25,6 +25,19 @@ pub struct Streams {
     pub tasks: tasks::TaskManager,
     /// Container stats, one engine stream per watched container.
     pub stats: stats::StatsHub,
+    /// Hosts going offline or coming back, from the pollers.
+    pub host_status: tokio::sync::broadcast::Sender<HostStatusChange>,
+}
+
+/// A host went offline or came back (a change between two known states).
+#[derive(Debug, Clone)]
+pub struct HostStatusChange {
+    /// The host.
+    pub host: String,
+    /// Whether it is online now.
+    pub online: bool,
+    /// Why it is offline.
+    pub error: Option<String>,
 }
 
 impl Streams {
@@ -35,6 +48,7 @@ impl Streams {
             tickets: tickets::Tickets::default(),
             tasks: tasks::TaskManager::default(),
             stats: stats::StatsHub::new(),
+            host_status: tokio::sync::broadcast::channel(256).0,
         }
     }
 }
