@@ -13,6 +13,7 @@ pub mod images;
 pub mod networks;
 pub mod streams;
 pub mod system;
+pub mod updates;
 pub mod volumes;
 
 pub use error::{ErrorBody, ErrorCode, ErrorEnvelope};

@@ -9,6 +9,7 @@ pub mod networks;
 pub mod policy;
 pub mod system;
 mod tls;
+pub mod update;
 pub mod volumes;
 
 use std::collections::BTreeMap;

@@ -16,6 +16,7 @@ mod networks;
 mod stats;
 mod streams;
 mod system;
+mod updates;
 mod users;
 mod volumes;
 
@@ -144,6 +145,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(networks::disconnect))
         .routes(routes!(system::info))
         .routes(routes!(system::disk_usage))
+        .routes(routes!(updates::update))
+        .routes(routes!(updates::check))
 }
 
 /// The OpenAPI document (also used by tests that walk every route).
