@@ -298,14 +298,15 @@ async fn create(
     };
     let created = host
         .call(|d| async move { d.create_container(Some(options), body).await })
-        .await
-        .map_err(|e| {
-            let e = e.into_app(Resource::Container, name);
-            (
-                None,
-                format!("the new container could not be created: {}", e.message),
-            )
-        })?;
+        .await;
+    host.cache.invalidate();
+    let created = created.map_err(|e| {
+        let e = e.into_app(Resource::Container, name);
+        (
+            None,
+            format!("the new container could not be created: {}", e.message),
+        )
+    })?;
     warnings.extend(created.warnings);
     for (network, endpoint) in networks {
         let request = NetworkConnectRequest {
@@ -313,10 +314,11 @@ async fn create(
             endpoint_config: Some(endpoint),
         };
         let key = network.clone();
-        if let Err(e) = host
+        let joined = host
             .call(|d| async move { d.connect_network(&key, request).await })
-            .await
-        {
+            .await;
+        host.cache.invalidate();
+        if let Err(e) = joined {
             let e = e.into_app(Resource::Network, &network);
             return Err((
                 Some(created.id),
