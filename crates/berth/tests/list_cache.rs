@@ -65,6 +65,14 @@ async fn repeated_lists_are_served_from_the_cache() {
     let (hits, misses) = host.cache.stats();
     assert!(misses > misses_before, "the first list read the engine");
     assert!(hits >= hits_before + 5);
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let served: u64 = metrics
+        .lines()
+        .find(|l| l.starts_with("berth_container_lists_total{host=\"local\",source=\"cache\"}"))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{metrics}"));
+    assert!(served >= hits, "{metrics}");
     // The engine's own answer (a regex name filter is left to it) agrees with the cache's.
     let mut cached = names(&app, "all=true&name=.").await;
     let mut from_cache = first;

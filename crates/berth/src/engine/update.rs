@@ -104,8 +104,13 @@ async fn current(host: &HostHandle, container: &str) -> Result<Current, AppError
         .as_ref()
         .and_then(|c| c.image.clone())
         .unwrap_or_default();
-    let bare = |s: &str| s.trim_start_matches("sha256:").to_owned();
-    if reference.is_empty() || bare(&image_id).starts_with(&bare(&reference)) {
+    // An id, full or short (`docker run 3f2a…`), as opposed to a name that happens to be hex.
+    let bare = reference.trim_start_matches("sha256:");
+    let is_id = reference.starts_with("sha256:")
+        || (bare.len() >= 12
+            && bare.chars().all(|c| c.is_ascii_hexdigit())
+            && image_id.trim_start_matches("sha256:").starts_with(bare));
+    if reference.is_empty() || is_id {
         return Err(AppError::new(
             ErrorCode::Conflict,
             format!(
