@@ -594,3 +594,50 @@ async fn update_refuses_bad_settle_times_unknown_containers_and_image_id_contain
     drop(guard);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_tenant_cannot_update_or_check_a_container_it_does_not_own_and_a_viewer_cannot_update() {
+    let app = TestApp::spawn().await;
+    let guard = Containers::local();
+    let name = unique("upd-owned");
+    guard.create(&name, &["sleep", "3600"], false).await;
+    let tenant = unique("tenant");
+    app.create_user(&tenant, berth_api::auth::Role::User, None)
+        .await;
+    let viewer = unique("viewer");
+    app.create_user(&viewer, berth_api::auth::Role::Viewer, None)
+        .await;
+    let as_user = |key: String| {
+        let client = reqwest::Client::new();
+        let url = app.url(&format!("/api/v1/hosts/local/containers/{name}/update"));
+        async move {
+            let update = client
+                .post(format!("{url}?wait=true"))
+                .bearer_auth(&key)
+                .send()
+                .await
+                .unwrap();
+            let check = client
+                .post(format!("{url}/check"))
+                .bearer_auth(&key)
+                .send()
+                .await
+                .unwrap();
+            (update, check)
+        }
+    };
+    let key = app
+        .api_key_for(&tenant, common::USER_PASSWORD, "write")
+        .await;
+    let (update, check) = as_user(key).await;
+    expect_error(update, StatusCode::NOT_FOUND, "CONTAINER_NOT_FOUND").await;
+    expect_error(check, StatusCode::NOT_FOUND, "CONTAINER_NOT_FOUND").await;
+    let key = app
+        .api_key_for(&viewer, common::USER_PASSWORD, "write")
+        .await;
+    let (update, check) = as_user(key).await;
+    expect_error(update, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+    expect_error(check, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+    drop(guard);
+    app.stop().await;
+}
