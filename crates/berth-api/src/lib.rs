@@ -15,6 +15,7 @@ pub mod notify;
 pub mod streams;
 pub mod system;
 pub mod vantage6;
+pub mod updates;
 pub mod volumes;
 
 pub use error::{ErrorBody, ErrorCode, ErrorEnvelope};

@@ -279,6 +279,21 @@ pub const RULES: &[Rule] = &[
         "",
         Some("id"),
     ),
+    // safe updates
+    r(
+        "POST",
+        "/api/v1/hosts/{host}/containers/{id}/update",
+        ContainerWrite,
+        "container.update",
+        Some("id"),
+    ),
+    r(
+        "POST",
+        "/api/v1/hosts/{host}/containers/{id}/update/check",
+        ContainerWrite,
+        "container.update_check",
+        Some("id"),
+    ),
     // images
     r(
         "GET",

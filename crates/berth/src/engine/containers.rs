@@ -36,8 +36,51 @@ pub struct ListFilter {
 }
 
 impl HostHandle {
-    /// Lists containers, filtered by the engine.
+    /// Lists containers: from the host's event-fed cache when it is current (see
+    /// [`super::cache`]), else from the engine (which then refreshes the cache).
     pub async fn list_containers(
+        &self,
+        filter: &ListFilter,
+    ) -> Result<Vec<ContainerSummary>, AppError> {
+        if !super::cache::can_serve(filter) || !self.cache.connected() {
+            self.cache.count(false);
+            return self.list_from_engine(filter).await;
+        }
+        if let Some(rows) = self.cache.fresh() {
+            self.alive().await?;
+            self.cache.count(true);
+            return Ok(super::cache::apply(&rows, filter));
+        }
+        let _refreshing = self.cache.refresh_lock().await;
+        // Another list may have refreshed the rows while this one waited.
+        if let Some(rows) = self.cache.fresh() {
+            self.alive().await?;
+            self.cache.count(true);
+            return Ok(super::cache::apply(&rows, filter));
+        }
+        self.cache.count(false);
+        let generation = self.cache.generation();
+        let read_at = std::time::Instant::now();
+        let everything = ListFilter {
+            all: true,
+            ..Default::default()
+        };
+        let rows = std::sync::Arc::new(self.list_from_engine(&everything).await?);
+        self.cache.install(generation, read_at, rows.clone());
+        Ok(super::cache::apply(&rows, filter))
+    }
+
+    /// A cached list is only as good as the engine behind it: a frozen engine keeps its event
+    /// stream open, so ask it for a sign of life (a ping costs far less than a list).
+    async fn alive(&self) -> Result<(), AppError> {
+        self.call(|d| async move { d.ping().await })
+            .await
+            .map(|_| ())
+            .map_err(|e| e.into_app(Resource::Engine, ""))
+    }
+
+    /// Lists containers, filtered by the engine.
+    async fn list_from_engine(
         &self,
         filter: &ListFilter,
     ) -> Result<Vec<ContainerSummary>, AppError> {
@@ -97,14 +140,16 @@ impl HostHandle {
         };
         let created = self
             .call(|d| async move { d.create_container(Some(options), body).await })
-            .await
-            .map_err(|e| match e.status() {
-                Some(404) => e.into_app(Resource::Image, &spec.image),
-                _ => e.into_app(
-                    Resource::Container,
-                    spec.name.as_deref().unwrap_or_default(),
-                ),
-            })?;
+            .await;
+        // Also after a failure: a create that timed out may still have happened.
+        self.cache.invalidate();
+        let created = created.map_err(|e| match e.status() {
+            Some(404) => e.into_app(Resource::Image, &spec.image),
+            _ => e.into_app(
+                Resource::Container,
+                spec.name.as_deref().unwrap_or_default(),
+            ),
+        })?;
         let mut started = false;
         if spec.start {
             if let Err(e) = self.start_container(&created.id).await {
@@ -135,11 +180,11 @@ impl HostHandle {
     /// Starts a container; starting a running one is not an error.
     pub async fn start_container(&self, id: &str) -> Result<(), AppError> {
         let key = id.to_owned();
-        not_modified_ok(
-            self.call(|d| async move { d.start_container(&key, None).await })
-                .await,
-        )
-        .map_err(|e| {
+        let result = self
+            .call(|d| async move { d.start_container(&key, None).await })
+            .await;
+        self.cache.invalidate();
+        not_modified_ok(result).map_err(|e| {
             conflict_on(
                 e,
                 id,
@@ -155,13 +200,13 @@ impl HostHandle {
             t: timeout,
             signal: None,
         };
-        not_modified_ok(
-            self.call_within(self.stop_limit(timeout), |d| async move {
+        let result = self
+            .call_within(self.stop_limit(timeout), |d| async move {
                 d.stop_container(&key, Some(options)).await
             })
-            .await,
-        )
-        .map_err(|e| e.into_app(Resource::Container, id))
+            .await;
+        self.cache.invalidate();
+        not_modified_ok(result).map_err(|e| e.into_app(Resource::Container, id))
     }
 
     /// Restarts a container.
@@ -171,11 +216,13 @@ impl HostHandle {
             t: timeout,
             signal: None,
         };
-        self.call_within(self.stop_limit(timeout), |d| async move {
-            d.restart_container(&key, Some(options)).await
-        })
-        .await
-        .map_err(|e| e.into_app(Resource::Container, id))
+        let result = self
+            .call_within(self.stop_limit(timeout), |d| async move {
+                d.restart_container(&key, Some(options)).await
+            })
+            .await;
+        self.cache.invalidate();
+        result.map_err(|e| e.into_app(Resource::Container, id))
     }
 
     /// Stop and restart wait for the container; Berth's bound must outlast that wait.
@@ -190,25 +237,31 @@ impl HostHandle {
         let options = KillContainerOptions {
             signal: signal.unwrap_or("SIGKILL").to_owned(),
         };
-        self.call(|d| async move { d.kill_container(&key, Some(options)).await })
-            .await
-            .map_err(|e| e.into_app(Resource::Container, id))
+        let result = self
+            .call(|d| async move { d.kill_container(&key, Some(options)).await })
+            .await;
+        self.cache.invalidate();
+        result.map_err(|e| e.into_app(Resource::Container, id))
     }
 
     /// Pauses a container.
     pub async fn pause_container(&self, id: &str) -> Result<(), AppError> {
         let key = id.to_owned();
-        self.call(|d| async move { d.pause_container(&key).await })
-            .await
-            .map_err(|e| e.into_app(Resource::Container, id))
+        let result = self
+            .call(|d| async move { d.pause_container(&key).await })
+            .await;
+        self.cache.invalidate();
+        result.map_err(|e| e.into_app(Resource::Container, id))
     }
 
     /// Unpauses a container.
     pub async fn unpause_container(&self, id: &str) -> Result<(), AppError> {
         let key = id.to_owned();
-        self.call(|d| async move { d.unpause_container(&key).await })
-            .await
-            .map_err(|e| conflict_on(e, id, &["is not paused"]))
+        let result = self
+            .call(|d| async move { d.unpause_container(&key).await })
+            .await;
+        self.cache.invalidate();
+        result.map_err(|e| conflict_on(e, id, &["is not paused"]))
     }
 
     /// Renames a container.
@@ -217,9 +270,11 @@ impl HostHandle {
         let options = RenameContainerOptions {
             name: name.to_owned(),
         };
-        self.call(|d| async move { d.rename_container(&key, options).await })
-            .await
-            .map_err(|e| e.into_app(Resource::Container, id))
+        let result = self
+            .call(|d| async move { d.rename_container(&key, options).await })
+            .await;
+        self.cache.invalidate();
+        result.map_err(|e| e.into_app(Resource::Container, id))
     }
 
     /// Removes a container.
@@ -235,9 +290,11 @@ impl HostHandle {
             v: volumes,
             link: false,
         };
-        self.call(|d| async move { d.remove_container(&key, Some(options)).await })
-            .await
-            .map_err(|e| e.into_app(Resource::Container, id))
+        let result = self
+            .call(|d| async move { d.remove_container(&key, Some(options)).await })
+            .await;
+        self.cache.invalidate();
+        result.map_err(|e| e.into_app(Resource::Container, id))
     }
 
     /// Lists the processes of a running container.

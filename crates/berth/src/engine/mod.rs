@@ -1,6 +1,7 @@
 //! Docker hosts: one bollard client per host, a poller that keeps each host's state, and the
 //! calls Berth makes to engines (one file per kind of object), mapped to `berth-api` types.
 
+pub mod cache;
 pub mod containers;
 mod error;
 pub mod hosts;
@@ -10,6 +11,7 @@ mod nodes;
 pub mod policy;
 pub mod system;
 mod tls;
+pub mod update;
 pub mod volumes;
 
 use std::collections::BTreeMap;
@@ -53,6 +55,8 @@ pub struct HostHandle {
     stop: CancellationToken,
     /// Wakes the poller early (a container event changed the counts).
     poke: tokio::sync::Notify,
+    /// The container list, kept fresh by the host's events.
+    pub cache: cache::ContainerCache,
 }
 
 impl Engines {
@@ -128,6 +132,7 @@ impl Engines {
             tls_dir,
             stop: self.shutdown.child_token(),
             poke: tokio::sync::Notify::new(),
+            cache: cache::ContainerCache::default(),
             record,
         });
         if let Some(old) = self

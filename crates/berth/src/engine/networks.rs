@@ -136,10 +136,12 @@ impl HostHandle {
                 ..Default::default()
             }),
         };
-        match self
+        let result = self
             .call(|d| async move { d.connect_network(&key, body).await })
-            .await
-        {
+            .await;
+        // A container's networks show in lists.
+        self.cache.invalidate();
+        match result {
             Ok(()) => Ok(()),
             Err(e) => Err(self.network_or_container(e, id, &req.container).await),
         }
@@ -157,10 +159,12 @@ impl HostHandle {
             container: container.to_owned(),
             force: Some(force),
         };
-        match self
+        let result = self
             .call(|d| async move { d.disconnect_network(&key, body).await })
-            .await
-        {
+            .await;
+        // A container's networks show in lists.
+        self.cache.invalidate();
+        match result {
             Ok(()) => Ok(()),
             Err(e) => Err(self.network_or_container(e, id, container).await),
         }

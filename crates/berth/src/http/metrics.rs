@@ -73,6 +73,18 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             &[("", rss as f64)],
         );
     }
+    let _ = writeln!(
+        out,
+        "# HELP berth_container_lists_total Container lists per host, served from the event-fed cache or read from the engine.\n# TYPE berth_container_lists_total counter"
+    );
+    for host in state.engines.all() {
+        let (hits, misses) = host.cache.stats();
+        let name = host.name().replace(['\\', '"'], "");
+        let _ = writeln!(
+            out,
+            "berth_container_lists_total{{host=\"{name}\",source=\"cache\"}} {hits}\nberth_container_lists_total{{host=\"{name}\",source=\"engine\"}} {misses}"
+        );
+    }
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         out,

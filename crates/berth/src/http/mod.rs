@@ -17,6 +17,7 @@ mod notify;
 mod stats;
 mod streams;
 mod system;
+mod updates;
 mod users;
 mod vantage6;
 mod volumes;
@@ -171,6 +172,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
             notify::delete_rule
         ))
         .routes(routes!(notify::deliveries))
+        .routes(routes!(updates::update))
+        .routes(routes!(updates::check))
 }
 
 /// The OpenAPI document (also used by tests that walk every route).

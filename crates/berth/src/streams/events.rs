@@ -153,6 +153,8 @@ pub async fn follow(host: Arc<HostHandle>, hub: Arc<super::Streams>) {
             ..Default::default()
         };
         let mut stream = Box::pin(docker.events(Some(options)));
+        // From here on the container list cache may serve (it is refreshed after this).
+        host.cache.set_connected(true);
         loop {
             let next = tokio::select! {
                 () = host.stop_token().cancelled() => return,
@@ -170,6 +172,9 @@ pub async fn follow(host: Arc<HostHandle>, hub: Arc<super::Streams>) {
                         continue;
                     }
                     since = Some(event.time);
+                    if changes_lists(&event) {
+                        host.cache.invalidate();
+                    }
                     // The same events keep the host's counts fresh without waiting for a poll.
                     if event.object == "container"
                         && matches!(
@@ -196,8 +201,36 @@ pub async fn follow(host: Arc<HostHandle>, hub: Arc<super::Streams>) {
                 }
             }
         }
+        // Events may be missed until the stream is back: lists read the engine meanwhile.
+        host.cache.set_connected(false);
         if host.sleep_or_stop(Duration::from_secs(1)).await {
             return;
         }
+    }
+}
+
+/// Whether an event may change what a container list shows (exec, attach, resize, copy and
+/// the like do not).
+fn changes_lists(event: &DockerEvent) -> bool {
+    match event.object.as_str() {
+        "container" => {
+            !(event.action.starts_with("exec_")
+                || matches!(
+                    event.action.as_str(),
+                    "attach"
+                        | "detach"
+                        | "resize"
+                        | "top"
+                        | "export"
+                        | "commit"
+                        | "copy"
+                        | "archive-path"
+                        | "extract-to-dir"
+                ))
+        }
+        "network" => matches!(event.action.as_str(), "connect" | "disconnect"),
+        // A list names a container's image by tag while it has one.
+        "image" => matches!(event.action.as_str(), "tag" | "untag" | "delete"),
+        _ => false,
     }
 }

@@ -49,6 +49,17 @@ impl TaskHandle {
         });
     }
 
+    /// Ends the task with an error and a result that says more (an update that rolled back).
+    pub fn fail_with(&self, result: serde_json::Value, error: &str) {
+        self.tx.send_modify(|t| {
+            t.status = TaskStatus::Failed;
+            t.result = Some(result);
+            error.clone_into(&mut t.message);
+            t.error = Some(error.to_owned());
+            t.finished_at = Some(Utc::now());
+        });
+    }
+
     /// Ends the task with an error.
     pub fn fail(&self, error: &str) {
         self.tx.send_modify(|t| {
