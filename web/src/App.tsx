@@ -22,10 +22,10 @@ const Audit = lazy(() => import("./pages/Audit"));
 const Settings = lazy(() => import("./pages/Settings"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
-  const { me, checking } = useAuth();
+  const { me, checking, expired } = useAuth();
   const loc = useLocation();
   if (checking) return <Spinner label="Checking your session…" />;
-  if (!me) return <Navigate to={`/login?next=${encodeURIComponent(loc.pathname + loc.search)}`} replace />;
+  if (!me) return <Navigate to={`/login?${expired ? "expired=1&" : ""}next=${encodeURIComponent(loc.pathname + loc.search)}`} replace />;
   if (me.must_change_password) return <Navigate to="/change-password" replace />;
   return <>{children}</>;
 }

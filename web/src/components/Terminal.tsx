@@ -91,7 +91,7 @@ export default function Terminal({ host, id }: { host: string; id: string }) {
           setShell(typeof v === "string" ? v : "");
           setSession((s) => s + 1);
         }}>
-          <input name="shell" aria-label="Command" placeholder="command (default: bash or sh)" defaultValue={shell} />
+          <input name="shell" aria-label="Command" placeholder="command (default: shell)" defaultValue={shell} />
           <button className={`btn${ended ? " btn-primary" : ""}`}>{ended ? "Reconnect" : "Restart session"}</button>
         </form>
       </div>

@@ -11,6 +11,8 @@ interface AuthApi {
   me: Me | null;
   /** Still asking the server whether a session exists. */
   checking: boolean;
+  /** The last session ended on its own (not by signing out). */
+  expired: boolean;
   signedIn: (me: Me) => void;
   refresh: () => Promise<void>;
   logout: () => Promise<void>;
@@ -22,10 +24,12 @@ const Ctx = createContext<AuthApi | null>(null);
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [me, setMe] = useState<Me | null>(null);
   const [checking, setChecking] = useState(true);
+  const [expired, setExpired] = useState(false);
   const navigate = useNavigate();
 
   const signedIn = useCallback((m: Me) => {
     setCsrfToken(m.csrf_token);
+    setExpired(false);
     setMe(m);
     if (!m.must_change_password) startEvents();
   }, []);
@@ -49,13 +53,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         navigate("/change-password");
         return;
       }
+      // RequireAuth then sends the user to the login page, remembering where they were.
       stopEvents();
-      setMe(null);
       setCsrfToken(null);
-      const here = window.location.pathname + window.location.search;
-      if (!window.location.pathname.startsWith("/login")) {
-        navigate(`/login?expired=1&next=${encodeURIComponent(here)}`, { replace: true });
-      }
+      setExpired(true);
+      setMe(null);
     });
     return () => onAuthProblem(null);
   }, [navigate]);
@@ -75,11 +77,12 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const value = useMemo<AuthApi>(() => ({
     me,
     checking,
+    expired,
     signedIn,
     refresh,
     logout,
     can: (...roles) => !!me && roles.includes(me.user.role),
-  }), [me, checking, signedIn, refresh, logout]);
+  }), [me, checking, expired, signedIn, refresh, logout]);
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }
 

@@ -1,7 +1,7 @@
 // Every container of every host in one virtualized table: search, filters, sorting, bulk
 // actions, and live state from the event stream.
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { api } from "../api/client";
 import type { AllContainers } from "../api/types/AllContainers";
@@ -30,16 +30,94 @@ function matchesLabel(c: ContainerSummary, filter: string) {
   });
 }
 
+interface RowProps {
+  c: ContainerSummary;
+  host: Host | undefined;
+  selected: boolean;
+  operate: boolean;
+  start: number;
+  index: number;
+  toggle: (k: string) => void;
+}
+
+/** One row; memoized so scrolling re-renders only rows that come into view. */
+const Row = memo(function Row({ c, host, selected, operate, start, index, toggle }: RowProps) {
+  const k = key(c);
+  const published = c.ports.filter((p) => p.host_port);
+  return (
+    <div
+      role="row"
+      aria-rowindex={index + 2}
+      className={`vrow${selected ? " selected" : ""}`}
+      data-name={c.name}
+      style={{ transform: `translateY(${start}px)` }}
+    >
+      <div role="cell" className="cell cell-check">
+        <input type="checkbox" aria-label={`Select ${c.name}`} checked={selected} disabled={!operate} onChange={() => toggle(k)} />
+      </div>
+      <div role="cell" className="cell cell-name">
+        <Link to={`/containers/${encodeURIComponent(c.host)}/${encodeURIComponent(c.name || c.id)}`} className="ellipsis strong">{c.name}</Link>
+        <span className="muted small mono">{c.id.slice(0, 12)}</span>
+      </div>
+      <div role="cell" className="cell cell-host"><HostDot name={c.host} color={host?.color} /></div>
+      <div role="cell" className="cell cell-state">
+        <StateBadge state={c.state} />
+        <span className="muted small ellipsis hide-sm">{c.status}</span>
+      </div>
+      <div role="cell" className="cell cell-image hide-sm"><span className="ellipsis mono small" title={c.image}>{c.image}</span></div>
+      <div role="cell" className="cell cell-ports hide-sm">
+        {published.slice(0, 3).map((p, i) => {
+          const href = portLink(p, host);
+          return href
+            ? <a key={i} href={href} target="_blank" rel="noreferrer" className="port">{portText(p)}</a>
+            : <span key={i} className="port">{portText(p)}</span>;
+        })}
+        {published.length > 3 && <span className="muted small">+{published.length - 3}</span>}
+      </div>
+      <div role="cell" className="cell cell-created hide-md muted small">{ago(c.created)}</div>
+    </div>
+  );
+});
+
+/** The scrolling part of the table: only rows in view (plus a few) are in the DOM. */
+function VirtualBody({ rows, selected, hostMap, operate, toggle }: {
+  rows: ContainerSummary[]; selected: Set<string>; hostMap: Map<string, Host>; operate: boolean; toggle: (k: string) => void;
+}) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virt = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => 52,
+    overscan: 8,
+    useFlushSync: false,
+  });
+  return (
+    <div ref={scrollRef} className="vbody" role="rowgroup" data-testid="container-scroll">
+      <div style={{ height: virt.getTotalSize(), position: "relative" }}>
+        {virt.getVirtualItems().map((vi) => {
+          const c = rows[vi.index];
+          return (
+            <Row key={key(c)} c={c} host={hostMap.get(c.host)} selected={selected.has(key(c))} operate={operate}
+              start={vi.start} index={vi.index} toggle={toggle} />
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
 export function ContainersPage() {
   useTitle("Containers");
   const toast = useToast();
   const { can } = useAuth();
   const { hosts } = useHosts();
   const [params, setParams] = useSearchParams();
-  const q = params.get("q") ?? "";
+  // The search box is local state (typing stays instant); the URL follows shortly after.
+  const [q, setQ] = useState(params.get("q") ?? "");
+  const deferredQ = useDeferredValue(q);
   const hostF = params.get("host") ?? "";
   const statusF = params.get("status") ?? "";
-  const labelF = params.get("label") ?? "";
+  const [labelF, setLabelF] = useState(params.get("label") ?? "");
   const sort = (params.get("sort") as SortKey) ?? "name";
   const order = params.get("order") === "desc" ? "desc" : "asc";
   const setParam = useCallback((k: string, v: string) => {
@@ -51,7 +129,15 @@ export function ContainersPage() {
     }, { replace: true });
   }, [setParams]);
 
-  const list = useLoad((signal) => api<AllContainers>("/containers", { signal }), []);
+  useEffect(() => {
+    const t = window.setTimeout(() => {
+      setParam("q", q);
+      setParam("label", labelF);
+    }, 250);
+    return () => window.clearTimeout(t);
+  }, [q, labelF, setParam]);
+
+  const list = useLoad((signal) => api<AllContainers>("/containers", { query: { all: true }, signal }), []);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [confirmRemove, setConfirmRemove] = useState(false);
   const [force, setForce] = useState(false);
@@ -80,7 +166,7 @@ export function ContainersPage() {
   const all = list.data?.containers;
   const rows = useMemo(() => {
     if (!all) return [];
-    const needle = q.trim().toLowerCase();
+    const needle = deferredQ.trim().toLowerCase();
     const filtered = all.filter((c) =>
       (!hostF || c.host === hostF)
       && (!statusF || (statusF === "stopped" ? ["exited", "created", "dead"].includes(c.state) : c.state === statusF))
@@ -95,7 +181,7 @@ export function ContainersPage() {
       const vb = val(b);
       return (va < vb ? -1 : va > vb ? 1 : a.name.localeCompare(b.name)) * dir;
     });
-  }, [all, q, hostF, statusF, labelF, sort, order]);
+  }, [all, deferredQ, hostF, statusF, labelF, sort, order]);
 
   // Drop selections that left the view.
   useEffect(() => {
@@ -107,13 +193,12 @@ export function ContainersPage() {
     });
   }, [rows]);
 
-  const scrollRef = useRef<HTMLDivElement>(null);
-  const virt = useVirtualizer({
-    count: rows.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => 52,
-    overscan: 12,
-  });
+  const toggle = useCallback((k: string) => setSelected((s) => {
+    const n = new Set(s);
+    if (n.has(k)) n.delete(k);
+    else n.add(k);
+    return n;
+  }), []);
 
   const hostMap = useMemo(() => new Map((hosts ?? []).map((h) => [h.name, h] as [string, Host])), [hosts]);
   const offline = list.data?.hosts.filter((h) => !h.online) ?? [];
@@ -160,7 +245,7 @@ export function ContainersPage() {
           placeholder="Search name, image, id, label  ( / )"
           aria-label="Search containers"
           value={q}
-          onChange={(e) => setParam("q", e.target.value)}
+          onChange={(e) => setQ(e.target.value)}
         />
         <select aria-label="Host" value={hostF} onChange={(e) => setParam("host", e.target.value)}>
           <option value="">All hosts</option>
@@ -176,7 +261,7 @@ export function ContainersPage() {
           <option value="restarting">Restarting</option>
           <option value="dead">Dead</option>
         </select>
-        <input aria-label="Label filter" placeholder="label or label=value" value={labelF} onChange={(e) => setParam("label", e.target.value)} />
+        <input aria-label="Label filter" placeholder="label or label=value" value={labelF} onChange={(e) => setLabelF(e.target.value)} />
       </div>
       {offline.length > 0 && (
         <div className="notice notice-warn" role="status">
@@ -220,60 +305,7 @@ export function ContainersPage() {
               {all.length === 0 ? <Link to="/containers/new">Create one</Link> : "Change the search or the filters."}
             </Empty>
           ) : (
-            <div ref={scrollRef} className="vbody" role="rowgroup" data-testid="container-scroll">
-              <div style={{ height: virt.getTotalSize(), position: "relative" }}>
-                {virt.getVirtualItems().map((vi) => {
-                  const c = rows[vi.index];
-                  const k = key(c);
-                  const h = hostMap.get(c.host);
-                  return (
-                    <div
-                      key={k}
-                      role="row"
-                      aria-rowindex={vi.index + 2}
-                      className={`vrow${selected.has(k) ? " selected" : ""}`}
-                      data-name={c.name}
-                      style={{ transform: `translateY(${vi.start}px)` }}
-                    >
-                      <div role="cell" className="cell cell-check">
-                        <input
-                          type="checkbox"
-                          aria-label={`Select ${c.name}`}
-                          checked={selected.has(k)}
-                          disabled={!operate}
-                          onChange={() => setSelected((s) => {
-                            const n = new Set(s);
-                            if (n.has(k)) n.delete(k);
-                            else n.add(k);
-                            return n;
-                          })}
-                        />
-                      </div>
-                      <div role="cell" className="cell cell-name">
-                        <Link to={`/containers/${encodeURIComponent(c.host)}/${encodeURIComponent(c.name || c.id)}`} className="ellipsis strong">{c.name}</Link>
-                        <span className="muted small mono">{c.id.slice(0, 12)}</span>
-                      </div>
-                      <div role="cell" className="cell cell-host"><HostDot name={c.host} color={h?.color} /></div>
-                      <div role="cell" className="cell cell-state">
-                        <StateBadge state={c.state} />
-                        <span className="muted small ellipsis hide-sm">{c.status}</span>
-                      </div>
-                      <div role="cell" className="cell cell-image hide-sm"><span className="ellipsis mono small" title={c.image}>{c.image}</span></div>
-                      <div role="cell" className="cell cell-ports hide-sm">
-                        {c.ports.filter((p) => p.host_port).slice(0, 3).map((p, i) => {
-                          const href = portLink(p, h);
-                          return href
-                            ? <a key={i} href={href} target="_blank" rel="noreferrer" className="port">{portText(p)}</a>
-                            : <span key={i} className="port">{portText(p)}</span>;
-                        })}
-                        {c.ports.filter((p) => p.host_port).length > 3 && <span className="muted small">+{c.ports.filter((p) => p.host_port).length - 3}</span>}
-                      </div>
-                      <div role="cell" className="cell cell-created hide-md muted small">{ago(c.created)}</div>
-                    </div>
-                  );
-                })}
-              </div>
-            </div>
+            <VirtualBody rows={rows} selected={selected} hostMap={hostMap} operate={operate} toggle={toggle} />
           )}
         </div>
       )}

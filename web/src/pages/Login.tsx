@@ -106,7 +106,7 @@ export function PasswordForm({ onDone, submitLabel = "Change password" }: { onDo
         {(id) => <input id={id} name="current_password" type="password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} />}
       </Field>
       <Field label="New password" name="new_password" error={error} hint="At least 12 characters, not your user name.">
-        {(id) => <input id={id} name="new_password" type="password" autoComplete="new-password" required minLength={12} value={next} onChange={(e) => setNext(e.target.value)} />}
+        {(id) => <input id={id} name="new_password" type="password" autoComplete="new-password" required value={next} onChange={(e) => setNext(e.target.value)} />}
       </Field>
       <div className={`field${mismatch ? " field-invalid" : ""}`}>
         <label htmlFor="pw-repeat">Repeat the new password</label>
