@@ -53,7 +53,9 @@ fn main() {
     match built.and_then(|()| copy_dir(&dist, &out).map_err(|e| format!("copying web/dist: {e}"))) {
         Ok(()) => {}
         Err(reason) => {
-            println!("cargo:warning=the web UI was not built: {reason}; serving a page that says so");
+            println!(
+                "cargo:warning=the web UI was not built: {reason}; serving a page that says so"
+            );
             let page = FALLBACK.replace("{reason}", &html_escape(&reason));
             if let Err(e) = fs::write(out.join("index.html"), page) {
                 panic!("cannot write the fallback page: {e}");
@@ -99,7 +101,9 @@ fn build(web: &Path) -> Result<(), String> {
         .and_then(|m| m.parse().ok())
         .unwrap_or(0);
     if major < 20 {
-        return Err(format!("Node.js {version} is too old (20 or later is needed)"));
+        return Err(format!(
+            "Node.js {version} is too old (20 or later is needed)"
+        ));
     }
     if !web.join("node_modules").is_dir() {
         run(web, &["ci", "--no-audit", "--no-fund"])?;

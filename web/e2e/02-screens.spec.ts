@@ -34,7 +34,7 @@ const PAGES: { name: string; path: string; heading: RegExp | string; wait?: (p: 
   { name: "dashboard", path: "/", heading: "Dashboard", wait: (p) => p.locator(".host-card").first().waitFor() },
   { name: "containers", path: "/containers", heading: "Containers", wait: (p) => p.locator(".vrow[data-name]").first().waitFor() },
   { name: "container-overview", path: `/containers/local/${web}`, heading: web },
-  { name: "container-logs", path: `/containers/local/${web}?tab=logs`, heading: web, wait: (p) => p.getByTestId("logs").getByText("request 2 GET", { exact: false }).first().waitFor() },
+  { name: "container-logs", path: `/containers/local/${web}?tab=logs`, heading: web, wait: (p) => p.getByTestId("logs").getByText("GET / 200").last().waitFor() },
   { name: "container-terminal", path: `/containers/local/${web}?tab=terminal`, heading: web, wait: (p) => p.getByText("connected", { exact: true }).waitFor() },
   { name: "container-stats", path: `/containers/local/${web}?tab=stats`, heading: web, wait: (p) => p.waitForTimeout(3500) },
   { name: "container-inspect", path: `/containers/local/${web}?tab=inspect`, heading: web },

@@ -51,7 +51,13 @@ async fn the_app_is_served_at_the_root_and_for_client_routes() {
 #[tokio::test]
 async fn api_health_metrics_and_missing_files_are_not_the_app() {
     let app = TestApp::spawn().await;
-    for path in ["/api/v1/nope", "/health/nope", "/metrics/nope", "/assets/missing-1234.js", "/nope.png"] {
+    for path in [
+        "/api/v1/nope",
+        "/health/nope",
+        "/metrics/nope",
+        "/assets/missing-1234.js",
+        "/nope.png",
+    ] {
         let res = app.anon.get(app.url(path)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
         let body = res.text().await.unwrap();

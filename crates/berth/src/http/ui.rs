@@ -67,7 +67,14 @@ mod tests {
 
     #[test]
     fn api_health_and_metrics_are_not_ui_routes() {
-        for p in ["/api", "/api/v1/x", "/health", "/health/nope", "/metrics", "/metrics/x"] {
+        for p in [
+            "/api",
+            "/api/v1/x",
+            "/health",
+            "/health/nope",
+            "/metrics",
+            "/metrics/x",
+        ] {
             assert!(reserved(p), "{p}");
         }
         for p in ["/", "/containers", "/healthy", "/apis", "/hosts/local"] {
