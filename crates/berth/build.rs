@@ -94,15 +94,15 @@ fn build(web: &Path) -> Result<(), String> {
         .output()
         .map_err(|_| "Node.js is not installed".to_owned())?;
     let version = String::from_utf8_lossy(&node.stdout).trim().to_owned();
-    let major: u32 = version
+    let mut parts = version
         .trim_start_matches('v')
         .split('.')
-        .next()
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(0);
-    if major < 20 {
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    // Vite 7 needs Node 20.19 or later
+    if (major, minor) < (20, 19) {
         return Err(format!(
-            "Node.js {version} is too old (20 or later is needed)"
+            "Node.js {version} is too old (20.19 or later is needed)"
         ));
     }
     if !web.join("node_modules").is_dir() {
@@ -156,7 +156,7 @@ code,pre{background:#f1f3f6;border-radius:6px;padding:2px 6px}pre{padding:12px;o
 @media (prefers-color-scheme: dark){body{background:#0b1020;color:#e6e9f0}code,pre{background:#1a2337}}</style></head>
 <body><h1>The web UI was not built</h1>
 <p>This <code>berth</code> binary was compiled without its web interface: {reason}.</p>
-<p>Install <b>Node.js 20 (or later) and npm</b>, then build Berth again:</p>
+<p>Install <b>Node.js 20 (20.19 or later) and npm</b>, then build Berth again:</p>
 <pre>cargo build --release -p berth</pre>
 <p>The API works regardless: see <a href="/api/docs">/api/docs</a>.</p></body></html>
 "#;

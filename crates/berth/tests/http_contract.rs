@@ -91,7 +91,13 @@ async fn failures_axum_and_tower_produce_are_answered_with_the_envelope() {
     let app = TestApp::spawn().await;
 
     // Unknown routes, under /api and elsewhere (a missing file; other paths are the web UI's).
-    for path in ["/api", "/api/", "/api/v1/nope", "/api/v2/hosts", "/nope.txt"] {
+    for path in [
+        "/api",
+        "/api/",
+        "/api/v1/nope",
+        "/api/v2/hosts",
+        "/nope.txt",
+    ] {
         expect_error(
             app.get(path).await,
             StatusCode::NOT_FOUND,
