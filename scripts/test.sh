@@ -5,6 +5,8 @@
 #   2. cargo fmt --check, cargo clippy -D warnings
 #   3. the Rust test suite (cargo-nextest, or cargo test as a fallback)
 #   4. the generated TypeScript API types and permission table are committed and current
+#   5. the web UI: type check, then end-to-end tests (Playwright + Debian's Chromium) against a
+#      real `berth serve` and the real engine
 #
 # Exits non-zero as soon as a step fails.
 set -euo pipefail
@@ -51,5 +53,16 @@ if [ -n "$(git status --porcelain -- web/src/api/types docs/permissions.md)" ]; 
     echo "generated files changed: run 'cargo test --workspace' and commit them" >&2
     exit 1
 fi
+
+# --- 5. the web UI end to end ----------------------------------------------------
+# The debug binary embeds the UI (crates/berth/build.rs ran npm); the tests start it themselves.
+step "web UI: type check and end-to-end tests (Playwright, /usr/bin/chromium)"
+cargo build -p berth
+(
+    cd web
+    [ -d node_modules ] || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund
+    npm run typecheck
+    BERTH_BIN="${CARGO_TARGET_DIR:-$PWD/../target}/debug/berth" npx playwright test
+)
 
 step "all checks passed"

@@ -14,8 +14,8 @@ pub mod networks;
 pub mod notify;
 pub mod streams;
 pub mod system;
-pub mod vantage6;
 pub mod updates;
+pub mod vantage6;
 pub mod volumes;
 
 pub use error::{ErrorBody, ErrorCode, ErrorEnvelope};

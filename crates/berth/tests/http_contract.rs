@@ -27,13 +27,14 @@ fn request_id(res: &reqwest::Response) -> String {
 async fn every_response_carries_a_request_id_and_a_sane_one_sent_is_echoed() {
     let app = TestApp::spawn().await;
 
-    // Generated: on health, on an API answer, on an API 404 and on a non-API 404.
+    // Generated: on health, on an API answer, on an API 404 and on a non-API 404 (a missing
+    // file: other paths outside /api are the web UI's client routes).
     let mut seen = Vec::new();
     for path in [
         "/health",
         "/api/v1/hosts",
         "/api/v1/no-such-route",
-        "/no-such-page",
+        "/no-such-page.js",
     ] {
         let res = app.get(path).await;
         let id = request_id(&res);
@@ -89,8 +90,14 @@ async fn every_response_carries_a_request_id_and_a_sane_one_sent_is_echoed() {
 async fn failures_axum_and_tower_produce_are_answered_with_the_envelope() {
     let app = TestApp::spawn().await;
 
-    // Unknown routes, under /api and elsewhere.
-    for path in ["/api", "/api/", "/api/v1/nope", "/api/v2/hosts", "/nope"] {
+    // Unknown routes, under /api and elsewhere (a missing file; other paths are the web UI's).
+    for path in [
+        "/api",
+        "/api/",
+        "/api/v1/nope",
+        "/api/v2/hosts",
+        "/nope.txt",
+    ] {
         expect_error(
             app.get(path).await,
             StatusCode::NOT_FOUND,

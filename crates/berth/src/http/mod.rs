@@ -17,6 +17,7 @@ mod notify;
 mod stats;
 mod streams;
 mod system;
+mod ui;
 mod updates;
 mod users;
 mod vantage6;
@@ -234,8 +235,9 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(config.request_timeout_secs),
         ))
         .layer(DefaultBodyLimit::max(config.max_body_bytes));
+    // Everything else is the web UI (its files, or index.html for its client-side routes).
     let mut app = api
-        .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
+        .fallback(ui::serve)
         .layer(axum::middleware::from_fn(middleware::envelope_errors))
         .layer(CompressionLayer::new().gzip(true))
         .layer(axum::middleware::from_fn_with_state(

@@ -1,0 +1,90 @@
+// A screenshot of every main page, light and dark, desktop and phone width (390 px), saved to
+// e2e/screenshots/ for people to look at. Each page must also render without an error state.
+import { expect, test, type Page } from "@playwright/test";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { IMAGE, SHOTS, docker, login, unique } from "./helpers";
+
+test.describe.configure({ mode: "serial" });
+
+const prefix = unique("shot");
+const web = `${prefix}-web`;
+
+test.beforeAll(() => {
+  mkdirSync(SHOTS, { recursive: true });
+  docker("run", "-d", "--name", web, "--label", "berth.e2e=1", "--label", "app=demo", "-p", "127.0.0.1::80", IMAGE,
+    "sh", "-c", "echo 'serving on :80'; echo 'warning: demo only' >&2; i=0; while true; do i=$((i+1)); echo \"request $i GET / 200\"; sleep 1; done");
+  docker("run", "-d", "--name", `${prefix}-worker`, "--label", "berth.e2e=1", "--label", "app=demo", IMAGE, "sleep", "300");
+  docker("create", "--name", `${prefix}-job`, "--label", "berth.e2e=1", IMAGE, "true");
+  docker("run", "-d", "--name", `${prefix}-paused`, "--label", "berth.e2e=1", IMAGE, "sleep", "300");
+  docker("pause", `${prefix}-paused`);
+});
+
+test.afterAll(() => {
+  for (const n of [web, `${prefix}-worker`, `${prefix}-job`, `${prefix}-paused`]) {
+    try {
+      docker("rm", "-f", n);
+    } catch {
+      // gone
+    }
+  }
+});
+
+const PAGES: { name: string; path: string; heading: RegExp | string; wait?: (p: Page) => Promise<void> }[] = [
+  { name: "dashboard", path: "/", heading: "Dashboard", wait: (p) => p.locator(".host-card").first().waitFor() },
+  { name: "containers", path: "/containers", heading: "Containers", wait: (p) => p.locator(".vrow[data-name]").first().waitFor() },
+  { name: "container-overview", path: `/containers/local/${web}`, heading: web },
+  { name: "container-logs", path: `/containers/local/${web}?tab=logs`, heading: web, wait: (p) => p.getByTestId("logs").getByText("GET / 200").last().waitFor() },
+  { name: "container-terminal", path: `/containers/local/${web}?tab=terminal`, heading: web, wait: (p) => p.getByText("connected", { exact: true }).waitFor() },
+  { name: "container-stats", path: `/containers/local/${web}?tab=stats`, heading: web, wait: (p) => p.waitForTimeout(3500) },
+  { name: "container-inspect", path: `/containers/local/${web}?tab=inspect`, heading: web },
+  { name: "container-new", path: "/containers/new", heading: "New container" },
+  { name: "images", path: "/images", heading: "Images", wait: (p) => p.locator("table").waitFor() },
+  { name: "volumes", path: "/volumes", heading: "Volumes" },
+  { name: "networks", path: "/networks", heading: "Networks", wait: (p) => p.locator("table").waitFor() },
+  { name: "hosts", path: "/hosts", heading: "Hosts", wait: (p) => p.locator("table").waitFor() },
+  { name: "users", path: "/users", heading: "Users", wait: (p) => p.locator("table").waitFor() },
+  { name: "api-keys", path: "/api-keys", heading: "API keys" },
+  { name: "sessions", path: "/sessions", heading: "Sessions", wait: (p) => p.locator("table").waitFor() },
+  { name: "audit", path: "/audit", heading: "Audit log", wait: (p) => p.locator("table").waitFor() },
+  { name: "settings", path: "/settings", heading: "Settings" },
+];
+
+for (const theme of ["light", "dark"] as const) {
+  for (const width of [1366, 390]) {
+    test(`every page, ${theme}, ${width} px`, async ({ page, browser }) => {
+      test.setTimeout(120_000);
+      const size = { width, height: width > 800 ? 860 : 844 };
+      const tag = `${theme}-${width}`;
+      // signed out first: the login page
+      const anon = await browser.newPage({ viewport: size, colorScheme: theme });
+      await anon.goto("/login");
+      await expect(anon.getByRole("button", { name: "Sign in" })).toBeVisible();
+      await anon.screenshot({ path: join(SHOTS, `login-${tag}.png`) });
+      await anon.close();
+
+      await page.setViewportSize(size);
+      await page.emulateMedia({ colorScheme: theme });
+      await login(page);
+      for (const p of PAGES) {
+        await page.goto(p.path);
+        await expect(page.getByRole("heading", { level: 1, name: p.heading })).toBeVisible();
+        await p.wait?.(page);
+        await expect(page.locator(".state-loading")).toHaveCount(0);
+        await expect(page.locator(".state-error")).toHaveCount(0);
+        await page.screenshot({ path: join(SHOTS, `${p.name}-${tag}.png`) });
+      }
+      if (width < 800) {
+        // the navigation drawer
+        await page.getByRole("button", { name: "Open menu" }).click();
+        await expect(page.getByRole("link", { name: "Containers" })).toBeVisible();
+        await page.waitForTimeout(400); // the drawer's slide
+        await page.screenshot({ path: join(SHOTS, `menu-${tag}.png`) });
+      } else {
+        await page.keyboard.press("?");
+        await expect(page.getByRole("heading", { name: "Keyboard shortcuts" })).toBeVisible();
+        await page.screenshot({ path: join(SHOTS, `shortcuts-${tag}.png`) });
+      }
+    });
+  }
+}
