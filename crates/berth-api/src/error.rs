@@ -71,6 +71,12 @@ pub enum ErrorCode {
     TaskNotFound,
     /// An unexpected failure inside Berth; the request id finds it in the server log.
     InternalError,
+    /// No schedule has this id.
+    ScheduleNotFound,
+    /// No webhook has this id or token.
+    WebhookNotFound,
+    /// No tag has this name.
+    TagNotFound,
 }
 
 impl ErrorCode {
@@ -84,6 +90,7 @@ impl ErrorCode {
             | Self::SessionNotFound
             | Self::ApiKeyNotFound
             | Self::TaskNotFound => 404,
+            Self::ScheduleNotFound | Self::WebhookNotFound | Self::TagNotFound => 404,
             Self::UserExists | Self::LastAdmin => 409,
             Self::RateLimited => 429,
             Self::RouteNotFound
@@ -137,11 +144,14 @@ impl ErrorCode {
             Self::SessionNotFound => "SESSION_NOT_FOUND",
             Self::ApiKeyNotFound => "API_KEY_NOT_FOUND",
             Self::TaskNotFound => "TASK_NOT_FOUND",
+            Self::ScheduleNotFound => "SCHEDULE_NOT_FOUND",
+            Self::WebhookNotFound => "WEBHOOK_NOT_FOUND",
+            Self::TagNotFound => "TAG_NOT_FOUND",
         }
     }
 
     /// Every code, for tests and documentation.
-    pub const ALL: [ErrorCode; 31] = [
+    pub const ALL: [ErrorCode; 34] = [
         Self::ValidationFailed,
         Self::InvalidJson,
         Self::UnsupportedMediaType,
@@ -173,6 +183,9 @@ impl ErrorCode {
         Self::SessionNotFound,
         Self::ApiKeyNotFound,
         Self::TaskNotFound,
+        Self::ScheduleNotFound,
+        Self::WebhookNotFound,
+        Self::TagNotFound,
     ];
 }
 

@@ -11,6 +11,7 @@ pub mod health;
 pub mod hosts;
 pub mod images;
 pub mod networks;
+pub mod schedules;
 pub mod streams;
 pub mod system;
 pub mod volumes;

@@ -9,6 +9,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod http;
+pub mod scheduler;
 pub mod state;
 pub mod store;
 pub mod streams;
@@ -44,12 +45,22 @@ pub async fn build_state(config: Config, shutdown: CancellationToken) -> anyhow:
     auth::service::bootstrap_admin(&store, &config)
         .await
         .context("creating the first admin")?;
+    let config = Arc::new(config);
+    let scheduler = scheduler::Scheduler::start(
+        store.clone(),
+        engines.clone(),
+        config.clone(),
+        // merged with engine::update: the safe-update runner replaces `NoUpdate`.
+        Arc::new(scheduler::NoUpdate),
+        shutdown.clone(),
+    );
     Ok(AppState {
+        scheduler,
         store,
         engines,
         limits: Arc::new(auth::service::Limits::new(&config)),
         streams,
-        config: Arc::new(config),
+        config,
         shutdown,
         started_at: Instant::now(),
     })

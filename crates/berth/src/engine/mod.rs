@@ -5,6 +5,7 @@ pub mod containers;
 mod error;
 pub mod hosts;
 pub mod images;
+pub mod jobs;
 pub mod networks;
 pub mod policy;
 pub mod system;

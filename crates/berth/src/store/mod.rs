@@ -6,6 +6,10 @@
 mod audit;
 mod hosts;
 mod users;
+// schedules, webhooks in, tags (issue 5)
+mod schedules;
+mod tags;
+mod webhooks;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -18,6 +22,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 pub use audit::{AuditFilter, AuditRecord, NewAuditEntry};
 pub use hosts::HostRecord;
 pub use users::{ApiKeyRecord, NewUser, SessionRecord, UserRecord};
+pub use schedules::{NewRun, NewSchedule, RunRecord, ScheduleRecord};
+pub use tags::{ContainerMetaRecord, TagRecord};
+pub use webhooks::{NewWebhook, WebhookRecord};
 
 /// A handle on the database; cheap to clone.
 #[derive(Debug, Clone)]
