@@ -91,7 +91,7 @@ pub struct JobSpec {
     /// A container by name (names survive recreation; ids do not).
     #[serde(default)]
     pub container: Option<String>,
-    /// Every container matching a label.
+    /// Every container matching a label (with `prune`: only stopped containers with it go).
     #[serde(default)]
     pub selector: Option<Selector>,
     /// Every container with this tag.
@@ -372,4 +372,13 @@ pub struct ContainerMetaUpdate {
     /// `http(s)://…`, or none.
     #[serde(default)]
     pub web_url: Option<String>,
+}
+
+/// `PUT /api/v1/tags/{tag}`: a new colour.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct TagUpdate {
+    /// `#rrggbb`.
+    pub color: String,
 }

@@ -40,6 +40,8 @@ pub enum Area {
     System,
     /// The API description.
     Docs,
+    /// Schedules, their runs, webhooks.
+    Schedules,
 }
 
 /// What a route needs.
@@ -67,6 +69,8 @@ pub enum Cap {
     UserAdmin,
     /// Read the audit log.
     AuditRead,
+    /// Manage schedules, webhooks and tags; run schedules now.
+    ScheduleWrite,
 }
 
 impl Cap {
@@ -84,6 +88,7 @@ impl Cap {
                     | ContainerExec
                     | ImagePull
                     | StorageWrite
+                    | ScheduleWrite
             ),
             Role::Deployer => matches!(
                 self,

@@ -430,6 +430,31 @@ pub const RULES: &[Rule] = &[
         "",
         None,
     ),
+    // schedules, webhooks in, tags (issue 5): operators and admins manage them, every role
+    // but the tenant `user` reads them (a schedule acts on containers a tenant may not own).
+    r("GET", "/api/v1/schedules", Read(Area::Schedules), "", None),
+    r("POST", "/api/v1/schedules", ScheduleWrite, "schedule.create", None),
+    r("GET", "/api/v1/schedules/{id}", Read(Area::Schedules), "", Some("id")),
+    r("PUT", "/api/v1/schedules/{id}", ScheduleWrite, "schedule.update", Some("id")),
+    r("DELETE", "/api/v1/schedules/{id}", ScheduleWrite, "schedule.delete", Some("id")),
+    r("POST", "/api/v1/schedules/{id}/enable", ScheduleWrite, "schedule.enable", Some("id")),
+    r("POST", "/api/v1/schedules/{id}/disable", ScheduleWrite, "schedule.disable", Some("id")),
+    r("POST", "/api/v1/schedules/{id}/run", ScheduleWrite, "schedule.run", Some("id")),
+    r("GET", "/api/v1/schedules/{id}/runs", Read(Area::Schedules), "", Some("id")),
+    r("GET", "/api/v1/webhooks", Read(Area::Schedules), "", None),
+    r("POST", "/api/v1/webhooks", ScheduleWrite, "webhook.create", None),
+    r("GET", "/api/v1/webhooks/{id}", Read(Area::Schedules), "", Some("id")),
+    r("DELETE", "/api/v1/webhooks/{id}", ScheduleWrite, "webhook.delete", Some("id")),
+    r("GET", "/api/v1/webhooks/{id}/runs", Read(Area::Schedules), "", Some("id")),
+    // The token in the path is the credential; the handler checks it (and the signature).
+    r("POST", "/api/v1/hooks/{token}", Public, "webhook.trigger", None),
+    r("GET", "/api/v1/tags", Read(Area::Containers), "", None),
+    r("POST", "/api/v1/tags", ScheduleWrite, "tag.create", None),
+    r("PUT", "/api/v1/tags/{tag}", ScheduleWrite, "tag.update", Some("tag")),
+    r("DELETE", "/api/v1/tags/{tag}", ScheduleWrite, "tag.delete", Some("tag")),
+    r("GET", "/api/v1/container-meta", Read(Area::Containers), "", None),
+    r("GET", "/api/v1/hosts/{host}/containers/{id}/meta", Read(Area::Containers), "", Some("id")),
+    r("PUT", "/api/v1/hosts/{host}/containers/{id}/meta", ContainerWrite, "container.meta", Some("id")),
 ];
 
 /// The rule of a routed request.

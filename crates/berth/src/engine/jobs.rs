@@ -127,12 +127,18 @@ impl HostHandle {
         Ok(captured)
     }
 
-    /// Removes stopped containers; how many and the bytes freed.
-    pub async fn prune_stopped_containers(&self) -> Result<(usize, u64), AppError> {
+    /// Removes stopped containers (those with `label` only, when given); how many and the bytes freed.
+    pub async fn prune_stopped_containers(
+        &self,
+        label: Option<&str>,
+    ) -> Result<(usize, u64), AppError> {
+        let options = PruneContainersOptions {
+            filters: label.map(|l| {
+                std::collections::HashMap::from([("label".to_owned(), vec![l.to_owned()])])
+            }),
+        };
         let res = self
-            .call(|d| async move {
-                d.prune_containers(None::<PruneContainersOptions>).await
-            })
+            .call(|d| async move { d.prune_containers(Some(options)).await })
             .await
             .map_err(|e| e.into_app(Resource::Engine, ""))?;
         Ok((

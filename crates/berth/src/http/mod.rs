@@ -13,6 +13,10 @@ mod logs;
 mod metrics;
 pub mod middleware;
 mod networks;
+// schedules, webhooks in, tags (issue 5)
+mod schedules;
+mod tags;
+mod webhooks;
 mod stats;
 mod streams;
 mod system;
@@ -54,6 +58,9 @@ use crate::state::AppState;
         (name = "api-keys", description = "API keys for programs"),
         (name = "audit", description = "The audit log"),
         (name = "streams", description = "Live events and task progress (WebSocket / Server-Sent Events)"),
+        (name = "schedules", description = "Cron and one-time schedules of container and host actions, with run history"),
+        (name = "webhooks", description = "Webhooks in: token URLs bound to one action on one target"),
+        (name = "tags", description = "Tags with colours and web-UI links of containers"),
     ),
     modifiers(&Security),
     security(("api_key" = []), ("session" = []))
@@ -144,6 +151,21 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(networks::disconnect))
         .routes(routes!(system::info))
         .routes(routes!(system::disk_usage))
+        // schedules, webhooks in, tags (issue 5)
+        .routes(routes!(schedules::list, schedules::create))
+        .routes(routes!(schedules::get, schedules::update, schedules::delete))
+        .routes(routes!(schedules::enable))
+        .routes(routes!(schedules::disable))
+        .routes(routes!(schedules::run))
+        .routes(routes!(schedules::runs))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::get, webhooks::delete))
+        .routes(routes!(webhooks::runs))
+        .routes(routes!(webhooks::trigger))
+        .routes(routes!(tags::list, tags::create))
+        .routes(routes!(tags::update, tags::delete))
+        .routes(routes!(tags::list_meta))
+        .routes(routes!(tags::get_meta, tags::set_meta))
 }
 
 /// The OpenAPI document (also used by tests that walk every route).

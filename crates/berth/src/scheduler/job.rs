@@ -41,10 +41,11 @@ pub fn check(mut job: JobSpec, engines: &Engines) -> Result<JobSpec, AppError> {
                 format!("`{}` needs exactly one target: `container`, `selector` or `tag`", action.as_str()),
             ));
         }
-    } else if targets != 0 {
+    } else if job.container.is_some() || job.tag.is_some() || (action == JobAction::Run && targets != 0) {
+        // `prune` may keep a `selector`: it narrows the stopped containers removed.
         return Err(AppError::validation(
             "container",
-            format!("`{}` works on hosts: give no `container`, `selector` or `tag`", action.as_str()),
+            format!("`{}` works on hosts: give no `container` or `tag`", action.as_str()),
         ));
     }
     if let Some(name) = &job.container {
@@ -179,7 +180,7 @@ async fn resolve(ctx: &Ctx, job: &JobSpec) -> Result<Vec<Target>, AppError> {
     if let Some(name) = &job.container {
         for host in hosts {
             match host.inspect_container_raw(name).await {
-                Ok(_) => out.push(Target::Container(host, name.clone())),
+                Ok(_) => out.push(Target::Container(host, name.to_owned())),
                 Err(e) if e.code == ErrorCode::ContainerNotFound => {}
                 Err(e) if job.host == "*" => {
                     tracing::warn!(host = host.name(), error = %e, "host skipped by a job");
@@ -360,14 +361,16 @@ async fn on_host(ctx: &Ctx, job: &JobSpec, host: &Arc<HostHandle>, limit: Durati
             spec.labels.insert("berth.job".to_owned(), "run".to_owned());
             policy::check_create(&mut spec, &ctx.config.policy)?;
             let c = host.run_once(&spec, limit, OUTPUT_CAP).await?;
-            Ok(("ran a one-off container (removed)".to_owned(), Some(c)))
+            let name = spec.name.unwrap_or_default();
+            Ok((format!("ran one-off container `{name}` (removed)"), Some(c)))
         }
         JobAction::Prune => {
             let mut parts = Vec::new();
             for part in job.prune.clone().unwrap_or_default() {
                 let line = match part {
                     PrunePart::Containers => {
-                        let (n, bytes) = host.prune_stopped_containers().await?;
+                        let label = job.selector.as_ref().map(|s| s.label.as_str());
+                        let (n, bytes) = host.prune_stopped_containers(label).await?;
                         format!("{n} containers ({bytes} bytes)")
                     }
                     PrunePart::Images => {

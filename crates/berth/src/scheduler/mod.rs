@@ -348,7 +348,7 @@ impl Scheduler {
     ) -> Result<i64, AppError> {
         let job: JobSpec = serde_json::from_str(&rec.job).map_err(AppError::internal)?;
         let now = Utc::now();
-        let until = ms(now) + lease_span(&job).as_millis() as i64;
+        let until = ms(now) + LEASE_MS;
         let mut run = NewRun {
             schedule_id: Some(rec.id),
             webhook_id: None,
@@ -438,7 +438,22 @@ impl Scheduler {
 
     /// Runs the job with its policies, records the end, releases the lease, audits, publishes.
     async fn carry_out(self: Arc<Self>, run_id: i64, source: Source, job: JobSpec) {
+        let renew = source.schedule_id.map(|id| {
+            let me = self.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(LEASE / 3).await;
+                    let until = ms(Utc::now()) + LEASE_MS;
+                    if let Err(e) = me.ctx.store.renew_lease(id, &me.owner, until).await {
+                        tracing::warn!(schedule = id, error = %e, "could not renew a run lease");
+                    }
+                }
+            })
+        });
         let (outcome, done, attempts) = self.attempt_all(&job).await;
+        if let Some(task) = renew {
+            task.abort();
+        }
         let store = &self.ctx.store;
         if let Err(e) = store
             .finish_run(
@@ -547,14 +562,10 @@ struct Source {
     by: Option<String>,
 }
 
-/// How long a run may hold its lease: every attempt at its longest, the waits between, a minute.
-fn lease_span(job: &JobSpec) -> Duration {
-    let max = u64::from(job.max_runtime_secs.unwrap_or(job::DEFAULT_MAX_RUNTIME_SECS));
-    let retries = u64::from(job.retries.unwrap_or(0));
-    let backoff = u64::from(job.retry_backoff_secs.unwrap_or(job::DEFAULT_BACKOFF_SECS));
-    let waits: u64 = (0..retries).map(|i| (backoff << i.min(10)).min(3600)).sum();
-    Duration::from_secs(max * (retries + 1) + waits + 60)
-}
+/// A run's lease lasts this long unless renewed; the running server renews it every third of
+/// it, so the lease of a server that died mid-run frees the schedule within this time.
+const LEASE: Duration = Duration::from_secs(30);
+const LEASE_MS: i64 = 30_000;
 
 fn not_found(id: i64) -> AppError {
     AppError::new(ErrorCode::ScheduleNotFound, format!("no schedule with id {id}"))

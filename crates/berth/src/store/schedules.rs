@@ -273,6 +273,17 @@ impl Store {
             == 1)
     }
 
+    /// Extends the running lease this server holds.
+    pub async fn renew_lease(&self, id: i64, owner: &str, until: i64) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE schedules SET lease_until = $3 WHERE id = $1 AND lease_owner = $2")
+            .bind(id)
+            .bind(owner)
+            .bind(until)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+
     /// Gives the running lease back.
     pub async fn release_lease(&self, id: i64, owner: &str) -> Result<(), sqlx::Error> {
         sqlx::query(
