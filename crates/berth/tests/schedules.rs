@@ -89,14 +89,13 @@ async fn invalid_cron_or_timezone_is_a_400_naming_the_field_and_next_runs_are_sh
         let body = expect_error(
             app.post("/api/v1/schedules", &with(extra.clone())).await,
             StatusCode::BAD_REQUEST,
-            if field == "action" {
-                "INVALID_JSON"
-            } else {
-                "VALIDATION_FAILED"
-            },
+            "VALIDATION_FAILED",
         )
         .await;
-        if field != "action" {
+        if field == "action" {
+            // serde says which variants exist (the flattened shape loses the field path).
+            assert!(body["error"]["message"].as_str().unwrap().contains("restart"), "{body}");
+        } else {
             assert_eq!(body["error"]["field"], field, "{extra}: {body}");
         }
     }
