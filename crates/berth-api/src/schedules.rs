@@ -361,15 +361,15 @@ pub struct ContainerMeta {
     pub web_url: Option<String>,
 }
 
-/// `PUT …/containers/{id}/meta`: replaces the container's tags and link.
+/// `PATCH …/containers/{id}/meta`: what is given replaces what was.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, TS)]
 #[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct ContainerMetaUpdate {
-    /// Tag names (each must exist).
+    /// Tag names (each must exist); replaces the container's tags.
     #[serde(default)]
-    pub tags: Vec<String>,
-    /// `http(s)://…`, or none.
+    pub tags: Option<Vec<String>>,
+    /// `http(s)://…`; an empty string removes the link.
     #[serde(default)]
     pub web_url: Option<String>,
 }

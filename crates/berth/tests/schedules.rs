@@ -397,10 +397,9 @@ async fn tags_filter_lists_and_target_schedules() {
     let bad = app.post("/api/v1/tags", &json!({"name": "x1", "color": "blue"})).await;
     assert_eq!(expect_error(bad, StatusCode::BAD_REQUEST, "VALIDATION_FAILED").await["error"]["field"], "color");
     let (status, meta) = json(
-        app.request(
-            reqwest::Method::PUT,
+        app.patch(
             &format!("/api/v1/hosts/local/containers/{tagged}/meta"),
-            Some(&json!({"tags": [tag], "web_url": "http://127.0.0.1:8080/"})),
+            &json!({"tags": [tag], "web_url": "http://127.0.0.1:8080/"}),
         )
         .await,
     )

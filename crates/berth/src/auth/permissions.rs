@@ -454,7 +454,7 @@ pub const RULES: &[Rule] = &[
     r("DELETE", "/api/v1/tags/{tag}", ScheduleWrite, "tag.delete", Some("tag")),
     r("GET", "/api/v1/container-meta", Read(Area::Containers), "", None),
     r("GET", "/api/v1/hosts/{host}/containers/{id}/meta", Read(Area::Containers), "", Some("id")),
-    r("PUT", "/api/v1/hosts/{host}/containers/{id}/meta", ContainerWrite, "container.meta", Some("id")),
+    r("PATCH", "/api/v1/hosts/{host}/containers/{id}/meta", ContainerWrite, "container.meta", Some("id")),
 ];
 
 /// The rule of a routed request.

@@ -156,8 +156,8 @@ pub async fn get_meta(
     )))
 }
 
-/// Replaces one container's tags and web-UI link.
-#[utoipa::path(put, path = "/hosts/{host}/containers/{id}/meta", tag = "tags",
+/// Changes one container's tags and/or web-UI link.
+#[utoipa::path(patch, path = "/hosts/{host}/containers/{id}/meta", tag = "tags",
     params(("host" = String, Path, description = "Host name"), ("id" = String, Path, description = "Container id or name")),
     request_body = ContainerMetaUpdate,
     responses((status = 200, body = ContainerMeta), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
@@ -167,12 +167,12 @@ pub async fn set_meta(
     Path(p): Path<ContainerPath>,
     Json(req): Json<ContainerMetaUpdate>,
 ) -> AppResult<Json<ContainerMeta>> {
-    for (i, tag) in req.tags.iter().enumerate() {
+    for (i, tag) in req.tags.iter().flatten().enumerate() {
         if state.store.tag(tag).await?.is_none() {
             return Err(tag_not_found(tag).with_field(format!("tags.{i}")));
         }
     }
-    if let Some(url) = &req.web_url
+    if let Some(url) = req.web_url.as_deref().filter(|u| !u.is_empty())
         && (!(url.starts_with("http://") || url.starts_with("https://"))
             || url.len() > 2048
             || url.chars().any(char::is_whitespace))
@@ -180,18 +180,30 @@ pub async fn set_meta(
         return Err(AppError::validation("web_url", "a link is an http:// or https:// URL without spaces"));
     }
     let name = container_name(&state, &actor, &p).await?;
-    let mut tags = req.tags.clone();
+    let current = state
+        .store
+        .list_container_meta(Some(&p.host))
+        .await?
+        .into_iter()
+        .find(|m| m.container == name)
+        .unwrap_or_default();
+    let mut tags = req.tags.unwrap_or(current.tags);
     tags.sort();
     tags.dedup();
+    let web_url = match req.web_url {
+        Some(u) if u.is_empty() => None,
+        Some(u) => Some(u),
+        None => current.web_url,
+    };
     state
         .store
-        .set_container_meta(&p.host, &name, &tags, req.web_url.as_deref())
+        .set_container_meta(&p.host, &name, &tags, web_url.as_deref())
         .await?;
     Ok(Json(ContainerMeta {
         host: p.host,
         container: name,
         tags,
-        web_url: req.web_url,
+        web_url,
     }))
 }
 
