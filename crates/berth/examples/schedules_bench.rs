@@ -40,8 +40,10 @@ async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let count: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10_000);
     let window: i64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(70);
-    let docker = std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".to_owned());
-    let image = std::env::var("BERTH_TEST_IMAGE").unwrap_or_else(|_| "berth-test/busybox:latest".to_owned());
+    let docker =
+        std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".to_owned());
+    let image = std::env::var("BERTH_TEST_IMAGE")
+        .unwrap_or_else(|_| "berth-test/busybox:latest".to_owned());
 
     let dir = tempfile::tempdir().unwrap();
     let mut config = berth::config::Config::for_tests(dir.path(), &docker);
@@ -49,14 +51,22 @@ async fn main() {
     let shutdown = CancellationToken::new();
     let state = berth::build_state(config, shutdown.clone()).await.unwrap();
     for _ in 0..100 {
-        if state.engines.get("local").map(|h| h.state().status == berth_api::hosts::HostStatus::Online).unwrap_or(false) {
+        if state
+            .engines
+            .get("local")
+            .map(|h| h.state().status == berth_api::hosts::HostStatus::Online)
+            .unwrap_or(false)
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let host = state.engines.get("local").unwrap();
     // One running container every schedule starts (an idempotent engine call per firing).
-    let target = format!("berth-bench-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let target = format!(
+        "berth-bench-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
     host.create_container(&ContainerCreate {
         image,
         name: Some(target.clone()),
@@ -85,14 +95,21 @@ async fn main() {
         };
         state.scheduler.create(req, "bench").await.unwrap();
     }
-    println!("created {count} schedules in {:.1} s", created.elapsed().as_secs_f64());
+    println!(
+        "created {count} schedules in {:.1} s",
+        created.elapsed().as_secs_f64()
+    );
     // Measure occurrences due after a settling second, for `window` seconds.
     let from = Utc::now() + chrono::Duration::seconds(2);
     let until = from + chrono::Duration::seconds(window);
     tokio::time::sleep(Duration::from_secs(u64::try_from(window).unwrap() + 5)).await;
     let after = rss_mb();
 
-    let runs = state.store.runs_since(from - chrono::Duration::seconds(5)).await.unwrap();
+    let runs = state
+        .store
+        .runs_since(from - chrono::Duration::seconds(5))
+        .await
+        .unwrap();
     let mut late: Vec<f64> = runs
         .iter()
         .filter_map(|r| r.scheduled_for.map(|due| (due, r.started_at)))
@@ -112,7 +129,10 @@ async fn main() {
         percentile(&late, 0.99),
         late.last().copied().unwrap_or(f64::NAN)
     );
-    println!("process RSS: {before:.1} MB before the schedules, {after:.1} MB after the window (+{:.1} MB)", after - before);
+    println!(
+        "process RSS: {before:.1} MB before the schedules, {after:.1} MB after the window (+{:.1} MB)",
+        after - before
+    );
 
     shutdown.cancel();
     let _ = host.remove_container(&target, true, true).await;

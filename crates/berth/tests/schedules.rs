@@ -79,7 +79,10 @@ async fn invalid_cron_or_timezone_is_a_400_naming_the_field_and_next_runs_are_sh
         (json!({"cron": "61 * * * *"}), "cron"),
         (json!({"cron": "* * *"}), "cron"),
         (json!({"cron": "0 0 * * * * 2030"}), "cron"),
-        (json!({"cron": "0 3 * * *", "timezone": "Mars/Olympus"}), "timezone"),
+        (
+            json!({"cron": "0 3 * * *", "timezone": "Mars/Olympus"}),
+            "timezone",
+        ),
         (json!({}), "cron"),
         (json!({"run_at": "2001-01-01T00:00:00Z"}), "run_at"),
         (json!({"cron": "0 3 * * *", "action": "explode"}), "action"),
@@ -94,18 +97,30 @@ async fn invalid_cron_or_timezone_is_a_400_naming_the_field_and_next_runs_are_sh
         .await;
         if field == "action" {
             // serde says which variants exist (the flattened shape loses the field path).
-            assert!(body["error"]["message"].as_str().unwrap().contains("restart"), "{body}");
+            assert!(
+                body["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("restart"),
+                "{body}"
+            );
         } else {
             assert_eq!(body["error"]["field"], field, "{extra}: {body}");
         }
     }
     let created = create(
         &app,
-        with(json!({"name": "nightly", "cron": "30 3 * * MON-FRI", "timezone": "Europe/Amsterdam"})),
+        with(
+            json!({"name": "nightly", "cron": "30 3 * * MON-FRI", "timezone": "Europe/Amsterdam"}),
+        ),
     )
     .await;
     assert_eq!(created["timezone"], "Europe/Amsterdam");
-    let (_, got) = json(app.get(&format!("/api/v1/schedules/{}", created["id"])).await).await;
+    let (_, got) = json(
+        app.get(&format!("/api/v1/schedules/{}", created["id"]))
+            .await,
+    )
+    .await;
     let next: Vec<&str> = got["next_runs"]
         .as_array()
         .unwrap()
@@ -116,18 +131,37 @@ async fn invalid_cron_or_timezone_is_a_400_naming_the_field_and_next_runs_are_sh
     // 03:30 in Amsterdam is 02:30 UTC in winter, 01:30 in summer; weekdays only.
     for t in &next {
         let t: chrono::DateTime<chrono::Utc> = t.parse().unwrap();
-        assert!(matches!(t.format("%H:%M").to_string().as_str(), "02:30" | "01:30"), "{t}");
-        assert!(!matches!(t.format("%a").to_string().as_str(), "Sat" | "Sun"), "{t}");
+        assert!(
+            matches!(t.format("%H:%M").to_string().as_str(), "02:30" | "01:30"),
+            "{t}"
+        );
+        assert!(
+            !matches!(t.format("%a").to_string().as_str(), "Sat" | "Sun"),
+            "{t}"
+        );
     }
     // The server's zone is the default.
     let default = create(&app, with(json!({"cron": "0 3 * * *"}))).await;
     assert!(!default["timezone"].as_str().unwrap().is_empty());
     // Disabled schedules show no next runs; enabling counts from now.
-    let (_, off) = json(app.post_empty(&format!("/api/v1/schedules/{}/disable", created["id"])).await).await;
+    let (_, off) = json(
+        app.post_empty(&format!("/api/v1/schedules/{}/disable", created["id"]))
+            .await,
+    )
+    .await;
     assert_eq!(off["next_runs"], json!([]));
-    let (_, on) = json(app.post_empty(&format!("/api/v1/schedules/{}/enable", created["id"])).await).await;
+    let (_, on) = json(
+        app.post_empty(&format!("/api/v1/schedules/{}/enable", created["id"]))
+            .await,
+    )
+    .await;
     assert_eq!(on["next_runs"].as_array().unwrap().len(), 5);
-    expect_error(app.get("/api/v1/schedules/424242").await, StatusCode::NOT_FOUND, "SCHEDULE_NOT_FOUND").await;
+    expect_error(
+        app.get("/api/v1/schedules/424242").await,
+        StatusCode::NOT_FOUND,
+        "SCHEDULE_NOT_FOUND",
+    )
+    .await;
     app.stop().await;
 }
 
@@ -149,7 +183,11 @@ async fn a_one_time_restart_fires_and_is_recorded_and_audited_as_the_scheduler()
     assert_eq!(done[0]["outcome"], "succeeded", "{done:?}");
     assert_eq!(done[0]["trigger"], "schedule");
     assert!(done[0]["scheduled_for"].is_string());
-    assert_ne!(started_at(&app, &name).await, before, "StartedAt should change");
+    assert_ne!(
+        started_at(&app, &name).await,
+        before,
+        "StartedAt should change"
+    );
     // Done for good: a one-time schedule has no next run.
     let (_, got) = json(app.get(&format!("/api/v1/schedules/{id}")).await).await;
     assert_eq!(got["next_runs"], json!([]));
@@ -161,7 +199,11 @@ async fn a_one_time_restart_fires_and_is_recorded_and_audited_as_the_scheduler()
     assert_eq!(outcome.schedule_id, Some(id));
     assert!(outcome.ok);
     // Audited as the action with the scheduler as actor.
-    let (_, audit) = json(app.get("/api/v1/audit?action=container.restart&limit=5").await).await;
+    let (_, audit) = json(
+        app.get("/api/v1/audit?action=container.restart&limit=5")
+            .await,
+    )
+    .await;
     let entry = &audit["entries"][0];
     assert_eq!(entry["username"], "scheduler", "{audit}");
     assert_eq!(entry["outcome"], "success");
@@ -182,7 +224,8 @@ async fn exec_keeps_output_and_exit_code_and_retries_with_backoff() {
     )
     .await;
     let id = s["id"].as_i64().unwrap();
-    let (status, started) = json(app.post_empty(&format!("/api/v1/schedules/{id}/run")).await).await;
+    let (status, started) =
+        json(app.post_empty(&format!("/api/v1/schedules/{id}/run")).await).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{started}");
     let done = wait_runs(&app, id, Duration::from_secs(30), |r| !r.is_empty()).await;
     let run = &done[0];
@@ -190,7 +233,10 @@ async fn exec_keeps_output_and_exit_code_and_retries_with_backoff() {
     assert_eq!(run["outcome"], "failed", "{run}");
     assert_eq!(run["exit_code"], 3);
     assert_eq!(run["attempts"], 3, "1 try + 2 retries: {run}");
-    assert!(run["output"].as_str().unwrap().contains("hello from exec"), "{run}");
+    assert!(
+        run["output"].as_str().unwrap().contains("hello from exec"),
+        "{run}"
+    );
     assert!(run["message"].as_str().unwrap().contains("code 3"), "{run}");
     assert_eq!(run["trigger"], "user");
     assert_eq!(run["triggered_by"], "admin");
@@ -230,7 +276,10 @@ async fn run_keeps_the_output_of_a_one_off_container_and_removes_it() {
     let run = &done[0];
     assert_eq!(run["outcome"], "succeeded", "{run}");
     assert_eq!(run["exit_code"], 0);
-    assert!(run["output"].as_str().unwrap().contains("from a one-off"), "{run}");
+    assert!(
+        run["output"].as_str().unwrap().contains("from a one-off"),
+        "{run}"
+    );
     let message = run["message"].as_str().unwrap();
     let container = message.split('`').nth(1).unwrap();
     assert!(container.starts_with("berth-run-"), "{message}");
@@ -259,7 +308,13 @@ async fn prune_removes_the_stopped_containers_it_is_narrowed_to() {
     app.post_empty(&format!("/api/v1/schedules/{id}/run")).await;
     let done = wait_runs(&app, id, Duration::from_secs(20), |r| !r.is_empty()).await;
     assert_eq!(done[0]["outcome"], "succeeded", "{done:?}");
-    assert!(done[0]["message"].as_str().unwrap().contains("1 containers"), "{done:?}");
+    assert!(
+        done[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 containers"),
+        "{done:?}"
+    );
     let gone = app
         .get(&format!("/api/v1/hosts/local/containers/{stopped}"))
         .await;
@@ -289,7 +344,10 @@ async fn a_target_that_no_longer_exists_fails_with_that_reason() {
     assert_eq!(done[0]["outcome"], "failed");
     assert_eq!(done[0]["attempts"], 1, "a missing target is not retried");
     let message = done[0]["message"].as_str().unwrap();
-    assert!(message.contains("no longer exists") && message.contains(&ghost), "{message}");
+    assert!(
+        message.contains("no longer exists") && message.contains(&ghost),
+        "{message}"
+    );
     let outcome = tokio::time::timeout(Duration::from_secs(5), outcomes.recv())
         .await
         .unwrap()
@@ -317,7 +375,13 @@ async fn a_run_is_skipped_while_the_previous_one_still_runs() {
     })
     .await;
     let skipped = done.iter().find(|r| r["outcome"] == "skipped").unwrap();
-    assert!(skipped["message"].as_str().unwrap().contains("still running"), "{skipped}");
+    assert!(
+        skipped["message"]
+            .as_str()
+            .unwrap()
+            .contains("still running"),
+        "{skipped}"
+    );
     app.delete(&format!("/api/v1/schedules/{id}")).await;
     app.stop().await;
 }
@@ -344,7 +408,11 @@ async fn a_schedule_survives_a_restart_of_the_server() {
     let done = wait_runs(&app, id, Duration::from_secs(45), |r| {
         r.iter().any(|r| {
             r["outcome"] == "succeeded"
-                && r["started_at"].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap()
+                && r["started_at"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<chrono::DateTime<chrono::Utc>>()
+                    .unwrap()
                     > restarted_at
         })
     })
@@ -392,10 +460,19 @@ async fn tags_filter_lists_and_target_schedules() {
     guard.create(&tagged, &QUICK_SLEEPER, true).await;
     guard.create(&other, &QUICK_SLEEPER, true).await;
     let tag = unique("nightly");
-    let (status, body) = json(app.post("/api/v1/tags", &json!({"name": tag, "color": "#3b82f6"})).await).await;
+    let (status, body) = json(
+        app.post("/api/v1/tags", &json!({"name": tag, "color": "#3b82f6"}))
+            .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let bad = app.post("/api/v1/tags", &json!({"name": "x1", "color": "blue"})).await;
-    assert_eq!(expect_error(bad, StatusCode::BAD_REQUEST, "VALIDATION_FAILED").await["error"]["field"], "color");
+    let bad = app
+        .post("/api/v1/tags", &json!({"name": "x1", "color": "blue"}))
+        .await;
+    assert_eq!(
+        expect_error(bad, StatusCode::BAD_REQUEST, "VALIDATION_FAILED").await["error"]["field"],
+        "color"
+    );
     let (status, meta) = json(
         app.patch(
             &format!("/api/v1/hosts/local/containers/{tagged}/meta"),
@@ -405,26 +482,52 @@ async fn tags_filter_lists_and_target_schedules() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{meta}");
-    let (_, list) = json(app.get(&format!("/api/v1/hosts/local/containers?tag={tag}")).await).await;
-    let names: Vec<&str> = list.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    let (_, list) = json(
+        app.get(&format!("/api/v1/hosts/local/containers?tag={tag}"))
+            .await,
+    )
+    .await;
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec![tagged.as_str()]);
     let (_, all) = json(app.get(&format!("/api/v1/containers?tag={tag}")).await).await;
     assert_eq!(all["containers"].as_array().unwrap().len(), 1);
     let (_, metas) = json(app.get("/api/v1/container-meta?host=local").await).await;
-    assert!(metas.as_array().unwrap().iter().any(|m| m["container"] == tagged.as_str()
-        && m["web_url"] == "http://127.0.0.1:8080/"));
+    assert!(
+        metas
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["container"] == tagged.as_str() && m["web_url"] == "http://127.0.0.1:8080/")
+    );
     // A schedule on the tag restarts only the tagged container.
-    let before = (started_at(&app, &tagged).await, started_at(&app, &other).await);
+    let before = (
+        started_at(&app, &tagged).await,
+        started_at(&app, &other).await,
+    );
     let s = create(
         &app,
         json!({"name": "by-tag", "host": "local", "tag": tag, "action": "restart", "run_at": in_a_second()}),
     )
     .await;
-    let done = wait_runs(&app, s["id"].as_i64().unwrap(), Duration::from_secs(20), |r| !r.is_empty()).await;
+    let done = wait_runs(
+        &app,
+        s["id"].as_i64().unwrap(),
+        Duration::from_secs(20),
+        |r| !r.is_empty(),
+    )
+    .await;
     assert_eq!(done[0]["outcome"], "succeeded", "{done:?}");
     assert_ne!(started_at(&app, &tagged).await, before.0);
     assert_eq!(started_at(&app, &other).await, before.1);
-    assert_eq!(app.delete(&format!("/api/v1/tags/{tag}")).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.delete(&format!("/api/v1/tags/{tag}")).await.status(),
+        StatusCode::NO_CONTENT
+    );
     app.stop().await;
 }
 
@@ -438,11 +541,63 @@ async fn viewers_read_schedules_operators_manage_them_tenants_are_refused() {
         keys.push(app.api_key_for(&name, common::USER_PASSWORD, "write").await);
     }
     let body = json!({"name": "r", "host": "local", "container": "web", "action": "restart", "cron": "0 3 * * *"});
-    let post = |key: &str| app.anon.post(app.url("/api/v1/schedules")).bearer_auth(key).json(&body).send();
-    let get = |key: &str| app.anon.get(app.url("/api/v1/schedules")).bearer_auth(key).send();
+    let post = |key: &str| {
+        app.anon
+            .post(app.url("/api/v1/schedules"))
+            .bearer_auth(key)
+            .json(&body)
+            .send()
+    };
+    let get = |key: &str| {
+        app.anon
+            .get(app.url("/api/v1/schedules"))
+            .bearer_auth(key)
+            .send()
+    };
     assert_eq!(get(&keys[0]).await.unwrap().status(), StatusCode::OK);
-    expect_error(post(&keys[0]).await.unwrap(), StatusCode::FORBIDDEN, "FORBIDDEN").await;
+    expect_error(
+        post(&keys[0]).await.unwrap(),
+        StatusCode::FORBIDDEN,
+        "FORBIDDEN",
+    )
+    .await;
     assert_eq!(post(&keys[1]).await.unwrap().status(), StatusCode::CREATED);
-    expect_error(get(&keys[2]).await.unwrap(), StatusCode::FORBIDDEN, "FORBIDDEN").await;
+    expect_error(
+        get(&keys[2]).await.unwrap(),
+        StatusCode::FORBIDDEN,
+        "FORBIDDEN",
+    )
+    .await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn after_downtime_a_missed_run_is_skipped_or_with_catch_up_run_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let guard = Containers::local();
+    let name = unique("sched-missed");
+    guard.create(&name, &QUICK_SLEEPER, true).await;
+    let app = TestApp::spawn_in(dir.path(), |_| {}).await;
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    let body = |catch_up: bool| json!({"name": "missed", "host": "local", "container": name, "action": "start", "run_at": at, "catch_up": catch_up});
+    let skip = create(&app, body(false)).await["id"].as_i64().unwrap();
+    let catch = create(&app, body(true)).await["id"].as_i64().unwrap();
+    app.stop().await;
+    // Down past the due time and the grace that tells downtime from lateness.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let app = TestApp::spawn_in(dir.path(), |_| {}).await;
+    let caught = wait_runs(&app, catch, Duration::from_secs(15), |r| !r.is_empty()).await;
+    assert_eq!(caught.len(), 1, "{caught:?}");
+    assert_eq!(caught[0]["outcome"], "succeeded", "{caught:?}");
+    let skipped = wait_runs(&app, skip, Duration::from_secs(15), |r| !r.is_empty()).await;
+    assert_eq!(skipped[0]["outcome"], "skipped", "{skipped:?}");
+    assert!(
+        skipped[0]["message"].as_str().unwrap().contains("missed"),
+        "{skipped:?}"
+    );
+    // Neither fires again.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(runs(&app, catch).await.len(), 1);
+    assert_eq!(runs(&app, skip).await.len(), 1);
     app.stop().await;
 }

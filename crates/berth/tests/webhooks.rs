@@ -20,7 +20,12 @@ async fn create(app: &TestApp, body: Value) -> Value {
     body
 }
 
-async fn call(app: &TestApp, path: &str, headers: &[(&str, &str)], body: &str) -> reqwest::Response {
+async fn call(
+    app: &TestApp,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> reqwest::Response {
     let mut req = app.anon.post(app.url(path)).body(body.to_owned());
     for (k, v) in headers {
         req = req.header(*k, *v);
@@ -74,9 +79,17 @@ async fn a_token_url_restarts_its_container_and_the_token_is_shown_once() {
     assert_eq!(one["trigger_count"], 1);
     assert!(one["last_triggered_at"].is_string());
     // Audited as the action, with the webhook as actor.
-    let (_, audit) = json(app.get("/api/v1/audit?action=container.restart&limit=5").await).await;
+    let (_, audit) = json(
+        app.get("/api/v1/audit?action=container.restart&limit=5")
+            .await,
+    )
+    .await;
     assert!(
-        audit["entries"].as_array().unwrap().iter().any(|e| e["username"] == format!("webhook:{hook_name}")),
+        audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["username"] == format!("webhook:{hook_name}")),
         "{audit}"
     );
     // Wrong token: 404; GET: not allowed; deleted: 404.
@@ -84,8 +97,18 @@ async fn a_token_url_restarts_its_container_and_the_token_is_shown_once() {
     expect_error(wrong, StatusCode::NOT_FOUND, "WEBHOOK_NOT_FOUND").await;
     let get = app.anon.get(app.url(&path)).send().await.unwrap();
     assert_eq!(get.status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(app.delete(&format!("/api/v1/webhooks/{id}")).await.status(), StatusCode::NO_CONTENT);
-    expect_error(call(&app, &path, &[], "{}").await, StatusCode::NOT_FOUND, "WEBHOOK_NOT_FOUND").await;
+    // The token is in no log line (the request log shows `/api/v1/hooks/…`).
+    assert!(!common::captured_logs().contains(token));
+    assert_eq!(
+        app.delete(&format!("/api/v1/webhooks/{id}")).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    expect_error(
+        call(&app, &path, &[], "{}").await,
+        StatusCode::NOT_FOUND,
+        "WEBHOOK_NOT_FOUND",
+    )
+    .await;
     app.stop().await;
 }
 
@@ -105,7 +128,10 @@ async fn github_and_gitlab_signatures_are_checked() {
     let missing = app
         .post("/api/v1/webhooks", &json!({"name": "x", "host": "local", "container": name, "action": "start", "signature": "github"}))
         .await;
-    assert_eq!(expect_error(missing, StatusCode::BAD_REQUEST, "VALIDATION_FAILED").await["error"]["field"], "secret");
+    assert_eq!(
+        expect_error(missing, StatusCode::BAD_REQUEST, "VALIDATION_FAILED").await["error"]["field"],
+        "secret"
+    );
 
     let gh = create(
         &app,
@@ -116,11 +142,31 @@ async fn github_and_gitlab_signatures_are_checked() {
     let body = r#"{"ref":"refs/heads/main"}"#;
     let good = github_signature(secret, body);
     let bad = github_signature("another-secret-entirely", body);
-    expect_error(call(&app, path, &[], body).await, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED").await;
-    expect_error(call(&app, path, &[("x-hub-signature-256", &bad)], body).await, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED").await;
+    expect_error(
+        call(&app, path, &[], body).await,
+        StatusCode::UNAUTHORIZED,
+        "UNAUTHENTICATED",
+    )
+    .await;
+    expect_error(
+        call(&app, path, &[("x-hub-signature-256", &bad)], body).await,
+        StatusCode::UNAUTHORIZED,
+        "UNAUTHENTICATED",
+    )
+    .await;
     // The signature covers the body: the same signature over another body fails.
-    expect_error(call(&app, path, &[("x-hub-signature-256", &good)], "{}").await, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED").await;
-    assert_eq!(call(&app, path, &[("x-hub-signature-256", &good)], body).await.status(), StatusCode::ACCEPTED);
+    expect_error(
+        call(&app, path, &[("x-hub-signature-256", &good)], "{}").await,
+        StatusCode::UNAUTHORIZED,
+        "UNAUTHENTICATED",
+    )
+    .await;
+    assert_eq!(
+        call(&app, path, &[("x-hub-signature-256", &good)], body)
+            .await
+            .status(),
+        StatusCode::ACCEPTED
+    );
 
     let gl = create(
         &app,
@@ -128,8 +174,18 @@ async fn github_and_gitlab_signatures_are_checked() {
     )
     .await;
     let path = gl["path"].as_str().unwrap();
-    expect_error(call(&app, path, &[("x-gitlab-token", "nope")], "{}").await, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED").await;
-    assert_eq!(call(&app, path, &[("x-gitlab-token", secret)], "{}").await.status(), StatusCode::ACCEPTED);
+    expect_error(
+        call(&app, path, &[("x-gitlab-token", "nope")], "{}").await,
+        StatusCode::UNAUTHORIZED,
+        "UNAUTHENTICATED",
+    )
+    .await;
+    assert_eq!(
+        call(&app, path, &[("x-gitlab-token", secret)], "{}")
+            .await
+            .status(),
+        StatusCode::ACCEPTED
+    );
     // Neither the secret nor the token shows up in the webhook's view.
     let (_, list) = json(app.get("/api/v1/webhooks").await).await;
     assert!(!list.to_string().contains(secret));
@@ -149,12 +205,19 @@ async fn calls_past_the_rate_limit_are_refused_with_retry_after() {
     .await;
     let path = hook["path"].as_str().unwrap();
     for _ in 0..2 {
-        assert_eq!(call(&app, path, &[], "").await.status(), StatusCode::ACCEPTED);
+        assert_eq!(
+            call(&app, path, &[], "").await.status(),
+            StatusCode::ACCEPTED
+        );
     }
     let res = call(&app, path, &[], "").await;
     assert!(res.headers().contains_key("retry-after"));
     expect_error(res, StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED").await;
-    let (_, one) = json(app.get(&format!("/api/v1/webhooks/{}", hook["webhook"]["id"])).await).await;
+    let (_, one) = json(
+        app.get(&format!("/api/v1/webhooks/{}", hook["webhook"]["id"]))
+            .await,
+    )
+    .await;
     assert_eq!(one["trigger_count"], 2);
     app.stop().await;
 }

@@ -103,9 +103,9 @@ impl HostHandle {
                 match waits.next().await {
                     Some(Ok(res)) => Some(res.status_code),
                     // The engine reports a non-zero exit as an error carrying the code.
-                    Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => {
-                        Some(code)
-                    }
+                    Some(Err(bollard::errors::Error::DockerContainerWaitError {
+                        code, ..
+                    })) => Some(code),
                     _ => None,
                 }
             };

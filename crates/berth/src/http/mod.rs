@@ -13,15 +13,14 @@ mod logs;
 mod metrics;
 pub mod middleware;
 mod networks;
-// schedules, webhooks in, tags (issue 5)
 mod schedules;
-mod tags;
-mod webhooks;
 mod stats;
 mod streams;
 mod system;
+mod tags;
 mod users;
 mod volumes;
+mod webhooks;
 
 use std::time::Duration;
 
@@ -153,7 +152,11 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(system::disk_usage))
         // schedules, webhooks in, tags (issue 5)
         .routes(routes!(schedules::list, schedules::create))
-        .routes(routes!(schedules::get, schedules::update, schedules::delete))
+        .routes(routes!(
+            schedules::get,
+            schedules::update,
+            schedules::delete
+        ))
         .routes(routes!(schedules::enable))
         .routes(routes!(schedules::disable))
         .routes(routes!(schedules::run))
@@ -266,7 +269,10 @@ pub fn router(state: AppState) -> Router {
                 .get::<middleware::RequestId>()
                 .map(|r| r.0.clone())
                 .unwrap_or_default();
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            // A webhook's path holds its token: never log it.
+            let path = req.uri().path();
+            let path = if path.starts_with("/api/v1/hooks/") { "/api/v1/hooks/…" } else { path };
+            tracing::info_span!("request", method = %req.method(), path = %path, request_id = %id)
         })
         .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
     )

@@ -53,10 +53,7 @@ pub async fn create(
 ) -> AppResult<(StatusCode, Json<Schedule>)> {
     check_host(&actor, &req.job.host)?;
     audit.detail("name", req.name.clone());
-    let created = state
-        .scheduler
-        .create(req, &actor.user.username)
-        .await?;
+    let created = state.scheduler.create(req, &actor.user.username).await?;
     audit.resource(created.id.to_string());
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -92,14 +89,20 @@ pub async fn delete(State(state): State<AppState>, Path(id): Path<i64>) -> AppRe
 /// Enables a schedule (its next run is counted from now).
 #[utoipa::path(post, path = "/schedules/{id}/enable", tag = "schedules", params(("id" = i64, Path, description = "Schedule id")),
     responses((status = 200, body = Schedule), (status = 404, body = ErrorEnvelope)))]
-pub async fn enable(State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Json<Schedule>> {
+pub async fn enable(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Schedule>> {
     Ok(Json(state.scheduler.set_enabled(id, true).await?))
 }
 
 /// Disables a schedule.
 #[utoipa::path(post, path = "/schedules/{id}/disable", tag = "schedules", params(("id" = i64, Path, description = "Schedule id")),
     responses((status = 200, body = Schedule), (status = 404, body = ErrorEnvelope)))]
-pub async fn disable(State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Json<Schedule>> {
+pub async fn disable(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Schedule>> {
     Ok(Json(state.scheduler.set_enabled(id, false).await?))
 }
 

@@ -46,11 +46,18 @@ pub async fn list(State(state): State<AppState>) -> AppResult<Json<Vec<Tag>>> {
 /// Creates a tag.
 #[utoipa::path(post, path = "/tags", tag = "tags", request_body = Tag,
     responses((status = 201, body = Tag), (status = 400, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
-pub async fn create(State(state): State<AppState>, Json(tag): Json<Tag>) -> AppResult<(StatusCode, Json<Tag>)> {
+pub async fn create(
+    State(state): State<AppState>,
+    Json(tag): Json<Tag>,
+) -> AppResult<(StatusCode, Json<Tag>)> {
     validate::tag("name", &tag.name)?;
     validate::color("color", &tag.color)?;
     if !state.store.insert_tag(&tag.name, &tag.color).await? {
-        return Err(AppError::new(ErrorCode::Conflict, format!("a tag named `{}` exists", tag.name)).with_field("name"));
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            format!("a tag named `{}` exists", tag.name),
+        )
+        .with_field("name"));
     }
     Ok((StatusCode::CREATED, Json(tag)))
 }
@@ -67,13 +74,19 @@ pub async fn update(
     if !state.store.set_tag_color(&name, &req.color).await? {
         return Err(tag_not_found(&name));
     }
-    Ok(Json(Tag { name, color: req.color }))
+    Ok(Json(Tag {
+        name,
+        color: req.color,
+    }))
 }
 
 /// Deletes a tag (and takes it off every container).
 #[utoipa::path(delete, path = "/tags/{tag}", tag = "tags", params(("tag" = String, Path, description = "Tag name")),
     responses((status = 204), (status = 404, body = ErrorEnvelope)))]
-pub async fn delete(State(state): State<AppState>, Path(name): Path<String>) -> AppResult<Response> {
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> AppResult<Response> {
     if !state.store.delete_tag(&name).await? {
         return Err(tag_not_found(&name));
     }
@@ -177,7 +190,10 @@ pub async fn set_meta(
             || url.len() > 2048
             || url.chars().any(char::is_whitespace))
     {
-        return Err(AppError::validation("web_url", "a link is an http:// or https:// URL without spaces"));
+        return Err(AppError::validation(
+            "web_url",
+            "a link is an http:// or https:// URL without spaces",
+        ));
     }
     let name = container_name(&state, &actor, &p).await?;
     let current = state
@@ -208,8 +224,17 @@ pub async fn set_meta(
 }
 
 /// Keeps the containers that carry `tag` (the `?tag=` filter of container lists).
-pub async fn retain_tagged(state: &AppState, rows: &mut Vec<ContainerSummary>, tag: &str) -> AppResult<()> {
-    let tagged: HashSet<(String, String)> = state.store.containers_with_tag(tag).await?.into_iter().collect();
+pub async fn retain_tagged(
+    state: &AppState,
+    rows: &mut Vec<ContainerSummary>,
+    tag: &str,
+) -> AppResult<()> {
+    let tagged: HashSet<(String, String)> = state
+        .store
+        .containers_with_tag(tag)
+        .await?
+        .into_iter()
+        .collect();
     rows.retain(|c| tagged.contains(&(c.host.clone(), c.name.clone())));
     Ok(())
 }

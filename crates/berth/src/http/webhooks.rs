@@ -6,7 +6,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use berth_api::schedules::{RunStarted, ScheduleRuns, SignatureCheck, Webhook, WebhookCreate, WebhookCreated};
+use berth_api::schedules::{
+    RunStarted, ScheduleRuns, SignatureCheck, Webhook, WebhookCreate, WebhookCreated,
+};
 use berth_api::{ErrorCode, ErrorEnvelope};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -55,7 +57,15 @@ async fn record(state: &AppState, id: i64) -> AppResult<WebhookRecord> {
 #[utoipa::path(get, path = "/webhooks", tag = "webhooks",
     responses((status = 200, body = Vec<Webhook>), (status = 403, body = ErrorEnvelope)))]
 pub async fn list(State(state): State<AppState>) -> AppResult<Json<Vec<Webhook>>> {
-    Ok(Json(state.store.list_webhooks().await?.iter().map(view).collect()))
+    Ok(Json(
+        state
+            .store
+            .list_webhooks()
+            .await?
+            .iter()
+            .map(view)
+            .collect(),
+    ))
 }
 
 /// Creates a webhook bound to one action on one target; answers its token, this once.
@@ -82,17 +92,26 @@ pub async fn create(
     let signature = req.signature.unwrap_or(SignatureCheck::None);
     let secret = match (signature, req.secret) {
         (SignatureCheck::None, Some(_)) => {
-            return Err(AppError::validation("secret", "a secret needs a `signature` check (github or gitlab)"));
+            return Err(AppError::validation(
+                "secret",
+                "a secret needs a `signature` check (github or gitlab)",
+            ));
         }
         (SignatureCheck::None, None) => None,
         (_, Some(s)) if (16..=256).contains(&s.len()) => Some(s),
         (_, _) => {
-            return Err(AppError::validation("secret", "a signature check needs a secret of 16 to 256 characters"));
+            return Err(AppError::validation(
+                "secret",
+                "a signature check needs a secret of 16 to 256 characters",
+            ));
         }
     };
     let rate = req.rate_limit_per_minute.unwrap_or(10);
     if !(1..=600).contains(&rate) {
-        return Err(AppError::validation("rate_limit_per_minute", "1 to 600 calls a minute"));
+        return Err(AppError::validation(
+            "rate_limit_per_minute",
+            "1 to 600 calls a minute",
+        ));
     }
     let token = format!("{TOKEN_PREFIX}{}", tokens::random_token(32));
     let new = NewWebhook {
@@ -109,7 +128,10 @@ pub async fn create(
         secret,
         rate_limit_per_minute: rate,
     };
-    let rec = state.store.insert_webhook(&new, Some(&actor.user.username)).await?;
+    let rec = state
+        .store
+        .insert_webhook(&new, Some(&actor.user.username))
+        .await?;
     audit.resource(rec.id.to_string());
     audit.detail("name", rec.name.clone());
     Ok((
@@ -186,7 +208,12 @@ pub async fn trigger(
 
 fn verify_signature(hook: &WebhookRecord, headers: &HeaderMap, body: &[u8]) -> AppResult<()> {
     let secret = hook.secret.as_deref().unwrap_or_default();
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    };
     let bad = |what: &str| AppError::new(ErrorCode::Unauthenticated, what.to_owned());
     match hook.signature.as_str() {
         "github" => {
@@ -195,10 +222,12 @@ fn verify_signature(hook: &WebhookRecord, headers: &HeaderMap, body: &[u8]) -> A
                 .strip_prefix("sha256=")
                 .ok_or_else(|| bad("send X-Hub-Signature-256: sha256=<HMAC-SHA256 of the body>"))?;
             let sig = hex::decode(hex_sig).map_err(|_| bad("the signature is not hex"))?;
-            let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).map_err(AppError::internal)?;
+            let mut mac =
+                Hmac::<Sha256>::new_from_slice(secret.as_bytes()).map_err(AppError::internal)?;
             mac.update(body);
             // `verify_slice` compares in constant time.
-            mac.verify_slice(&sig).map_err(|_| bad("the signature does not match the body"))
+            mac.verify_slice(&sig)
+                .map_err(|_| bad("the signature does not match the body"))
         }
         "gitlab" => {
             if tokens::constant_time_eq(header("x-gitlab-token"), secret) {

@@ -38,7 +38,12 @@ pub fn parse_cron(expr: &str) -> Result<Cron, AppError> {
         .year(Year::Disallowed)
         .build()
         .parse(expr)
-        .map_err(|e| AppError::validation("cron", format!("`{expr}` is not a valid cron expression: {e}")))
+        .map_err(|e| {
+            AppError::validation(
+                "cron",
+                format!("`{expr}` is not a valid cron expression: {e}"),
+            )
+        })
 }
 
 /// The IANA zone `name`, or the server's own when none is given. Errors name the field `timezone`.

@@ -38,14 +38,23 @@ pub fn check(mut job: JobSpec, engines: &Engines) -> Result<JobSpec, AppError> {
         if targets != 1 {
             return Err(AppError::validation(
                 "container",
-                format!("`{}` needs exactly one target: `container`, `selector` or `tag`", action.as_str()),
+                format!(
+                    "`{}` needs exactly one target: `container`, `selector` or `tag`",
+                    action.as_str()
+                ),
             ));
         }
-    } else if job.container.is_some() || job.tag.is_some() || (action == JobAction::Run && targets != 0) {
+    } else if job.container.is_some()
+        || job.tag.is_some()
+        || (action == JobAction::Run && targets != 0)
+    {
         // `prune` may keep a `selector`: it narrows the stopped containers removed.
         return Err(AppError::validation(
             "container",
-            format!("`{}` works on hosts: give no `container` or `tag`", action.as_str()),
+            format!(
+                "`{}` works on hosts: give no `container` or `tag`",
+                action.as_str()
+            ),
         ));
     }
     if let Some(name) = &job.container {
@@ -65,7 +74,10 @@ pub fn check(mut job: JobSpec, engines: &Engines) -> Result<JobSpec, AppError> {
     match action {
         JobAction::Exec => {
             if job.command.as_ref().is_none_or(Vec::is_empty) {
-                return Err(AppError::validation("command", "`exec` needs a command, e.g. [\"sh\", \"-c\", \"…\"]"));
+                return Err(AppError::validation(
+                    "command",
+                    "`exec` needs a command, e.g. [\"sh\", \"-c\", \"…\"]",
+                ));
             }
         }
         JobAction::Run => {
@@ -91,11 +103,17 @@ pub fn check(mut job: JobSpec, engines: &Engines) -> Result<JobSpec, AppError> {
         _ => {}
     }
     if !matches!(action, JobAction::Exec | JobAction::Run) && job.command.is_some() {
-        return Err(AppError::validation("command", "only `exec` and `run` take a command"));
+        return Err(AppError::validation(
+            "command",
+            "only `exec` and `run` take a command",
+        ));
     }
     let max = job.max_runtime_secs.unwrap_or(DEFAULT_MAX_RUNTIME_SECS);
     if !(1..=86_400).contains(&max) {
-        return Err(AppError::validation("max_runtime_secs", "1 to 86400 seconds"));
+        return Err(AppError::validation(
+            "max_runtime_secs",
+            "1 to 86400 seconds",
+        ));
     }
     job.max_runtime_secs = Some(max);
     let retries = job.retries.unwrap_or(0);
@@ -105,7 +123,10 @@ pub fn check(mut job: JobSpec, engines: &Engines) -> Result<JobSpec, AppError> {
     job.retries = Some(retries);
     let backoff = job.retry_backoff_secs.unwrap_or(DEFAULT_BACKOFF_SECS);
     if !(1..=3600).contains(&backoff) {
-        return Err(AppError::validation("retry_backoff_secs", "1 to 3600 seconds"));
+        return Err(AppError::validation(
+            "retry_backoff_secs",
+            "1 to 3600 seconds",
+        ));
     }
     job.retry_backoff_secs = Some(backoff);
     Ok(job)
@@ -191,7 +212,10 @@ async fn resolve(ctx: &Ctx, job: &JobSpec) -> Result<Vec<Target>, AppError> {
         if out.is_empty() {
             return Err(AppError::new(
                 ErrorCode::ContainerNotFound,
-                format!("the target no longer exists: no container named `{name}` on {}", where_(job)),
+                format!(
+                    "the target no longer exists: no container named `{name}` on {}",
+                    where_(job)
+                ),
             ));
         }
     } else if let Some(sel) = &job.selector {
@@ -215,7 +239,11 @@ async fn resolve(ctx: &Ctx, job: &JobSpec) -> Result<Vec<Target>, AppError> {
         if out.is_empty() {
             return Err(AppError::new(
                 ErrorCode::ContainerNotFound,
-                format!("no container matches label `{}` on {}", sel.label, where_(job)),
+                format!(
+                    "no container matches label `{}` on {}",
+                    sel.label,
+                    where_(job)
+                ),
             ));
         }
     } else if let Some(tag) = &job.tag {
@@ -249,7 +277,10 @@ pub async fn execute(ctx: &Ctx, job: &JobSpec, limit: Duration) -> Done {
         Err(e) => {
             return Done {
                 ok: false,
-                retryable: !matches!(e.code, ErrorCode::ContainerNotFound | ErrorCode::HostNotFound),
+                retryable: !matches!(
+                    e.code,
+                    ErrorCode::ContainerNotFound | ErrorCode::HostNotFound
+                ),
                 message: e.message,
                 ..Default::default()
             };
@@ -289,7 +320,10 @@ pub async fn execute(ctx: &Ctx, job: &JobSpec, limit: Duration) -> Done {
                         }
                         None => {
                             done.ok = false;
-                            let _ = writeln!(done.message, "{label}: did not end within the maximum run time");
+                            let _ = writeln!(
+                                done.message,
+                                "{label}: did not end within the maximum run time"
+                            );
                             continue;
                         }
                     }
@@ -298,7 +332,10 @@ pub async fn execute(ctx: &Ctx, job: &JobSpec, limit: Duration) -> Done {
             }
             Err(e) => {
                 done.ok = false;
-                done.retryable |= !matches!(e.code, ErrorCode::ContainerNotFound | ErrorCode::HostNotFound);
+                done.retryable |= !matches!(
+                    e.code,
+                    ErrorCode::ContainerNotFound | ErrorCode::HostNotFound
+                );
                 let _ = writeln!(done.message, "{label}: {}", e.message);
             }
         }
@@ -325,19 +362,44 @@ pub fn truncate(mut s: String) -> String {
 
 type Outcome = Result<(String, Option<crate::engine::jobs::Captured>), AppError>;
 
-async fn on_container(ctx: &Ctx, job: &JobSpec, host: &Arc<HostHandle>, name: &str, limit: Duration) -> Outcome {
+async fn on_container(
+    ctx: &Ctx,
+    job: &JobSpec,
+    host: &Arc<HostHandle>,
+    name: &str,
+    limit: Duration,
+) -> Outcome {
     let plain = |what: &str| Ok((what.to_owned(), None));
     match job.action.unwrap_or(JobAction::Start) {
-        JobAction::Start => host.start_container(name).await.and_then(|()| plain("started")),
-        JobAction::Stop => host.stop_container(name, None).await.and_then(|()| plain("stopped")),
-        JobAction::Restart => host.restart_container(name, None).await.and_then(|()| plain("restarted")),
-        JobAction::Pause => host.pause_container(name).await.and_then(|()| plain("paused")),
-        JobAction::Unpause => host.unpause_container(name).await.and_then(|()| plain("unpaused")),
+        JobAction::Start => host
+            .start_container(name)
+            .await
+            .and_then(|()| plain("started")),
+        JobAction::Stop => host
+            .stop_container(name, None)
+            .await
+            .and_then(|()| plain("stopped")),
+        JobAction::Restart => host
+            .restart_container(name, None)
+            .await
+            .and_then(|()| plain("restarted")),
+        JobAction::Pause => host
+            .pause_container(name)
+            .await
+            .and_then(|()| plain("paused")),
+        JobAction::Unpause => host
+            .unpause_container(name)
+            .await
+            .and_then(|()| plain("unpaused")),
         JobAction::Kill => host
             .kill_container(name, job.signal.as_deref())
             .await
             .and_then(|()| plain("killed")),
-        JobAction::Update => ctx.runner.update(host.clone(), name.to_owned()).await.map(|m| (m, None)),
+        JobAction::Update => ctx
+            .runner
+            .update(host.clone(), name.to_owned())
+            .await
+            .map(|m| (m, None)),
         JobAction::Exec => {
             let command = job.command.clone().unwrap_or_default();
             let c = host.exec_capture(name, &command, limit, OUTPUT_CAP).await?;
@@ -352,7 +414,10 @@ async fn on_host(ctx: &Ctx, job: &JobSpec, host: &Arc<HostHandle>, limit: Durati
         JobAction::Run => {
             let mut spec = ContainerCreate {
                 image: job.image.clone().unwrap_or_default(),
-                name: Some(format!("berth-run-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])),
+                name: Some(format!(
+                    "berth-run-{}",
+                    &uuid::Uuid::new_v4().simple().to_string()[..12]
+                )),
                 command: job.command.clone(),
                 network: job.network.clone(),
                 start: true,

@@ -28,7 +28,9 @@ use self::job::{Ctx, Done};
 use crate::config::Config;
 use crate::engine::{Engines, HostHandle};
 use crate::error::AppError;
-use crate::store::{NewAuditEntry, NewRun, NewSchedule, RunRecord, ScheduleRecord, Store, WebhookRecord};
+use crate::store::{
+    NewAuditEntry, NewRun, NewSchedule, RunRecord, ScheduleRecord, Store, WebhookRecord,
+};
 
 pub use queue::Change;
 
@@ -171,10 +173,16 @@ impl Scheduler {
                 When::Once(at)
             }
             (Some(_), Some(_)) => {
-                return Err(AppError::validation("cron", "give `cron` or `run_at`, not both"));
+                return Err(AppError::validation(
+                    "cron",
+                    "give `cron` or `run_at`, not both",
+                ));
             }
             (None, None) => {
-                return Err(AppError::validation("cron", "give `cron` (repeating) or `run_at` (once)"));
+                return Err(AppError::validation(
+                    "cron",
+                    "give `cron` (repeating) or `run_at` (once)",
+                ));
             }
         };
         let enabled = req.enabled.unwrap_or(true);
@@ -244,7 +252,11 @@ impl Scheduler {
 
     /// One schedule's row.
     pub async fn get_record(&self, id: i64) -> Result<ScheduleRecord, AppError> {
-        self.ctx.store.schedule(id).await?.ok_or_else(|| not_found(id))
+        self.ctx
+            .store
+            .schedule(id)
+            .await?
+            .ok_or_else(|| not_found(id))
     }
 
     /// One schedule.
@@ -254,13 +266,21 @@ impl Scheduler {
 
     /// Every schedule.
     pub async fn list(&self) -> Result<Vec<Schedule>, AppError> {
-        Ok(self.ctx.store.list_schedules().await?.iter().map(view).collect())
+        Ok(self
+            .ctx
+            .store
+            .list_schedules()
+            .await?
+            .iter()
+            .map(view)
+            .collect())
     }
 
     /// "Run now" by a user; the run's id (it may be recorded as skipped).
     pub async fn run_now(self: &Arc<Self>, id: i64, by: &str) -> Result<i64, AppError> {
         let rec = self.get_record(id).await?;
-        self.run_schedule(&rec, RunTrigger::User, None, Some(by.to_owned())).await
+        self.run_schedule(&rec, RunTrigger::User, None, Some(by.to_owned()))
+            .await
     }
 
     /// Fires the occurrence `due` of schedule `id`, if this server wins it.
@@ -311,7 +331,9 @@ impl Scheduler {
     async fn recover_missed(&self) -> Result<(), AppError> {
         let now = Utc::now();
         for rec in self.ctx.store.list_schedules().await? {
-            let Some(due) = rec.next_run.filter(|d| rec.enabled && *d < ms(now) - MISSED_GRACE_MS)
+            let Some(due) = rec
+                .next_run
+                .filter(|d| rec.enabled && *d < ms(now) - MISSED_GRACE_MS)
             else {
                 continue;
             };
@@ -328,7 +350,10 @@ impl Scheduler {
                         scheduled_for: Some(from_ms(due)),
                         started_at: now,
                         outcome: "skipped".to_owned(),
-                        message: Some("missed: no server was running at that time (catch_up is off)".to_owned()),
+                        message: Some(
+                            "missed: no server was running at that time (catch_up is off)"
+                                .to_owned(),
+                        ),
                         trigger: "schedule".to_owned(),
                         triggered_by: None,
                     })
@@ -366,7 +391,12 @@ impl Scheduler {
             trigger,
             by,
         };
-        if !self.ctx.store.take_lease(rec.id, &self.owner, until, ms(now)).await? {
+        if !self
+            .ctx
+            .store
+            .take_lease(rec.id, &self.owner, until, ms(now))
+            .await?
+        {
             run.outcome = "skipped".to_owned();
             run.message = Some("skipped: the previous run is still running".to_owned());
             let run_id = self.ctx.store.insert_run(&run).await?;
@@ -429,7 +459,9 @@ impl Scheduler {
             q.pop_front();
         }
         if q.len() >= per_minute as usize {
-            let wait = q.front().map_or(window, |t| window.saturating_sub(now.duration_since(*t)));
+            let wait = q
+                .front()
+                .map_or(window, |t| window.saturating_sub(now.duration_since(*t)));
             return Err(wait);
         }
         q.push_back(now);
@@ -505,24 +537,31 @@ impl Scheduler {
 
     /// Attempts with retries and backoff; the outcome, the last attempt's result, attempts made.
     async fn attempt_all(&self, job: &JobSpec) -> (Outcome, Done, u32) {
-        let limit = Duration::from_secs(u64::from(job.max_runtime_secs.unwrap_or(job::DEFAULT_MAX_RUNTIME_SECS)));
+        let limit = Duration::from_secs(u64::from(
+            job.max_runtime_secs
+                .unwrap_or(job::DEFAULT_MAX_RUNTIME_SECS),
+        ));
         let retries = job.retries.unwrap_or(0);
         let backoff = u64::from(job.retry_backoff_secs.unwrap_or(job::DEFAULT_BACKOFF_SECS));
         let mut attempts = 0u32;
         loop {
             attempts += 1;
-            let (outcome, done) = match tokio::time::timeout(limit, job::execute(&self.ctx, job, limit)).await {
-                Ok(done) if done.ok => (Outcome::Succeeded, done),
-                Ok(done) => (Outcome::Failed, done),
-                Err(_) => (
-                    Outcome::TimedOut,
-                    Done {
-                        message: format!("ran past the maximum run time of {} s", limit.as_secs()),
-                        retryable: true,
-                        ..Default::default()
-                    },
-                ),
-            };
+            let (outcome, done) =
+                match tokio::time::timeout(limit, job::execute(&self.ctx, job, limit)).await {
+                    Ok(done) if done.ok => (Outcome::Succeeded, done),
+                    Ok(done) => (Outcome::Failed, done),
+                    Err(_) => (
+                        Outcome::TimedOut,
+                        Done {
+                            message: format!(
+                                "ran past the maximum run time of {} s",
+                                limit.as_secs()
+                            ),
+                            retryable: true,
+                            ..Default::default()
+                        },
+                    ),
+                };
             if outcome == Outcome::Succeeded || attempts > retries || !done.retryable {
                 return (outcome, done, attempts);
             }
@@ -568,7 +607,10 @@ const LEASE: Duration = Duration::from_secs(30);
 const LEASE_MS: i64 = 30_000;
 
 fn not_found(id: i64) -> AppError {
-    AppError::new(ErrorCode::ScheduleNotFound, format!("no schedule with id {id}"))
+    AppError::new(
+        ErrorCode::ScheduleNotFound,
+        format!("no schedule with id {id}"),
+    )
 }
 
 /// A stored schedule's timing.

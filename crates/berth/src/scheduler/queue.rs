@@ -55,7 +55,10 @@ impl Queue {
 
     fn replace(&mut self, rows: Vec<(i64, i64)>) {
         self.current = rows.iter().copied().collect();
-        self.heap = rows.into_iter().map(|(id, due)| Reverse((due, id))).collect();
+        self.heap = rows
+            .into_iter()
+            .map(|(id, due)| Reverse((due, id)))
+            .collect();
     }
 
     /// The earliest live due time.

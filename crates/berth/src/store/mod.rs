@@ -21,9 +21,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 pub use audit::{AuditFilter, AuditRecord, NewAuditEntry};
 pub use hosts::HostRecord;
-pub use users::{ApiKeyRecord, NewUser, SessionRecord, UserRecord};
 pub use schedules::{NewRun, NewSchedule, RunRecord, ScheduleRecord};
 pub use tags::{ContainerMetaRecord, TagRecord};
+pub use users::{ApiKeyRecord, NewUser, SessionRecord, UserRecord};
 pub use webhooks::{NewWebhook, WebhookRecord};
 
 /// A handle on the database; cheap to clone.

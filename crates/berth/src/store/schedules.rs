@@ -126,9 +126,13 @@ macro_rules! run_columns {
 impl Store {
     /// Every schedule, by id.
     pub async fn list_schedules(&self) -> Result<Vec<ScheduleRecord>, sqlx::Error> {
-        sqlx::query_as(concat!("SELECT ", columns!(), " FROM schedules ORDER BY id"))
-            .fetch_all(&self.pool)
-            .await
+        sqlx::query_as(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM schedules ORDER BY id"
+        ))
+        .fetch_all(&self.pool)
+        .await
     }
 
     /// One schedule.
@@ -224,11 +228,9 @@ impl Store {
 
     /// `(id, next_run)` of every enabled schedule that has a next occurrence: the timer queue.
     pub async fn due_index(&self) -> Result<Vec<(i64, i64)>, sqlx::Error> {
-        sqlx::query_as(
-            "SELECT id, next_run FROM schedules WHERE enabled AND next_run IS NOT NULL",
-        )
-        .fetch_all(&self.pool)
-        .await
+        sqlx::query_as("SELECT id, next_run FROM schedules WHERE enabled AND next_run IS NOT NULL")
+            .fetch_all(&self.pool)
+            .await
     }
 
     /// Claims the occurrence `due` by moving `next_run` on to `next`, only if it still is `due`:

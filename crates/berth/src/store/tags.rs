@@ -78,11 +78,16 @@ impl Store {
     }
 
     /// `(host, container)` of every container with `tag`.
-    pub async fn containers_with_tag(&self, tag: &str) -> Result<Vec<(String, String)>, sqlx::Error> {
-        sqlx::query_as("SELECT host, container FROM container_tags WHERE tag = $1 ORDER BY host, container")
-            .bind(tag)
-            .fetch_all(&self.pool)
-            .await
+    pub async fn containers_with_tag(
+        &self,
+        tag: &str,
+    ) -> Result<Vec<(String, String)>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT host, container FROM container_tags WHERE tag = $1 ORDER BY host, container",
+        )
+        .bind(tag)
+        .fetch_all(&self.pool)
+        .await
     }
 
     /// Tags and links of every container (of one host, when given).
@@ -156,12 +161,14 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if let Some(url) = web_url {
-            sqlx::query("INSERT INTO container_links (host, container, web_url) VALUES ($1, $2, $3)")
-                .bind(host)
-                .bind(container)
-                .bind(url)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO container_links (host, container, web_url) VALUES ($1, $2, $3)",
+            )
+            .bind(host)
+            .bind(container)
+            .bind(url)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await
     }

@@ -69,10 +69,14 @@ impl Store {
 
     /// One webhook.
     pub async fn webhook(&self, id: i64) -> Result<Option<WebhookRecord>, sqlx::Error> {
-        sqlx::query_as(concat!("SELECT ", columns!(), " FROM webhooks WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
+        sqlx::query_as(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM webhooks WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
     }
 
     /// The webhook whose token hashes to `hash`.
