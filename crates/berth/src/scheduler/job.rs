@@ -72,13 +72,11 @@ pub fn check(mut job: JobSpec, engines: &Engines) -> Result<JobSpec, AppError> {
         validate::tag("tag", tag)?;
     }
     match action {
-        JobAction::Exec => {
-            if job.command.as_ref().is_none_or(Vec::is_empty) {
-                return Err(AppError::validation(
-                    "command",
-                    "`exec` needs a command, e.g. [\"sh\", \"-c\", \"…\"]",
-                ));
-            }
+        JobAction::Exec if job.command.as_ref().is_none_or(Vec::is_empty) => {
+            return Err(AppError::validation(
+                "command",
+                "`exec` needs a command, e.g. [\"sh\", \"-c\", \"…\"]",
+            ));
         }
         JobAction::Run => {
             let image = job
@@ -95,10 +93,8 @@ pub fn check(mut job: JobSpec, engines: &Engines) -> Result<JobSpec, AppError> {
                 validate::signal("signal", sig)?;
             }
         }
-        JobAction::Prune => {
-            if job.prune.as_ref().is_none_or(Vec::is_empty) {
-                job.prune = Some(vec![PrunePart::Containers, PrunePart::Images]);
-            }
+        JobAction::Prune if job.prune.as_ref().is_none_or(Vec::is_empty) => {
+            job.prune = Some(vec![PrunePart::Containers, PrunePart::Images]);
         }
         _ => {}
     }
