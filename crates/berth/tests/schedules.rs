@@ -601,3 +601,42 @@ async fn after_downtime_a_missed_run_is_skipped_or_with_catch_up_run_once() {
     assert_eq!(runs(&app, skip).await.len(), 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn old_runs_are_pruned_past_the_newest_kept_per_schedule() {
+    let app = TestApp::spawn().await;
+    let mut ids = Vec::new();
+    for name in ["a", "b"] {
+        let s = create(
+            &app,
+            json!({"name": name, "host": "local", "container": "web", "action": "start", "cron": "0 0 1 1 *"}),
+        )
+        .await;
+        ids.push(s["id"].as_i64().unwrap());
+    }
+    for id in &ids {
+        for _ in 0..8 {
+            app.state
+                .store
+                .insert_run(&berth::store::NewRun {
+                    schedule_id: Some(*id),
+                    webhook_id: None,
+                    scheduled_for: None,
+                    started_at: chrono::Utc::now(),
+                    outcome: "succeeded".to_owned(),
+                    message: None,
+                    trigger: "user".to_owned(),
+                    triggered_by: None,
+                })
+                .await
+                .unwrap();
+        }
+    }
+    let newest = runs(&app, ids[0]).await[0]["id"].clone();
+    assert_eq!(app.state.store.prune_runs(3).await.unwrap(), 10);
+    for id in &ids {
+        assert_eq!(runs(&app, *id).await.len(), 3);
+    }
+    assert_eq!(runs(&app, ids[0]).await[0]["id"], newest);
+    app.stop().await;
+}

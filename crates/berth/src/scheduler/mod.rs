@@ -34,6 +34,9 @@ use crate::store::{
 
 pub use queue::Change;
 
+/// Runs kept per schedule and per webhook (older ones are pruned hourly).
+pub const RUNS_KEPT: i64 = 500;
+
 /// Output kept per run.
 pub const OUTPUT_CAP: usize = 16 * 1024;
 

@@ -15,6 +15,9 @@ use super::cron::ms;
 /// How often the queue is rebuilt from the database.
 pub const RESYNC: Duration = Duration::from_secs(10);
 
+/// How often old runs are pruned.
+pub const HOUSEKEEPING: Duration = Duration::from_secs(3600);
+
 /// A schedule's next due time changed (`None`: it no longer fires).
 #[derive(Debug, Clone, Copy)]
 pub struct Change {
@@ -92,6 +95,8 @@ pub(super) async fn run(scheduler: Arc<Scheduler>, mut changes: mpsc::UnboundedR
     let mut queue = Queue::default();
     let mut resync = tokio::time::interval(RESYNC);
     resync.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut housekeeping = tokio::time::interval(HOUSEKEEPING);
+    housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let wait = queue.peek().map_or(Duration::from_secs(3600), |due| {
             Duration::from_millis(u64::try_from(due - ms(chrono::Utc::now())).unwrap_or(0))
@@ -103,6 +108,11 @@ pub(super) async fn run(scheduler: Arc<Scheduler>, mut changes: mpsc::UnboundedR
             _ = resync.tick() => match scheduler.ctx.store.due_index().await {
                 Ok(rows) => queue.replace(rows),
                 Err(e) => tracing::warn!(error = %e, "could not reload the schedules"),
+            },
+            _ = housekeeping.tick() => match scheduler.ctx.store.prune_runs(super::RUNS_KEPT).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(runs = n, "pruned old schedule runs"),
+                Err(e) => tracing::warn!(error = %e, "could not prune schedule runs"),
             },
             () = tokio::time::sleep(wait) => {
                 let now = ms(chrono::Utc::now());

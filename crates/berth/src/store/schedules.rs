@@ -377,6 +377,23 @@ impl Store {
         .await
     }
 
+    /// Keeps the newest `keep` runs of each schedule and each webhook; how many went.
+    pub async fn prune_runs(&self, keep: i64) -> Result<u64, sqlx::Error> {
+        Ok(sqlx::query(
+            "DELETE FROM schedule_runs WHERE id IN (
+                SELECT id FROM (
+                    SELECT id, ROW_NUMBER() OVER (
+                        PARTITION BY schedule_id, webhook_id ORDER BY id DESC
+                    ) AS n FROM schedule_runs
+                ) AS ranked WHERE n > $1
+            )",
+        )
+        .bind(keep)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
     /// Every run started since `since` (the benchmark reads lateness from these).
     pub async fn runs_since(&self, since: DateTime<Utc>) -> Result<Vec<RunRecord>, sqlx::Error> {
         sqlx::query_as(concat!(
