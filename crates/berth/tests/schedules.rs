@@ -640,3 +640,32 @@ async fn old_runs_are_pruned_past_the_newest_kept_per_schedule() {
     assert_eq!(runs(&app, ids[0]).await[0]["id"], newest);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_name_on_every_host_acts_where_the_container_is() {
+    let app = TestApp::spawn().await;
+    app.add_host("second", &common::docker2_url()).await;
+    let guard = Containers::on(&common::docker2_url());
+    let name = unique("sched-everywhere");
+    guard.create(&name, &QUICK_SLEEPER, false).await;
+    let s = create(
+        &app,
+        json!({"name": "all-hosts", "host": "*", "container": name, "action": "start", "cron": "0 0 1 1 *"}),
+    )
+    .await;
+    let id = s["id"].as_i64().unwrap();
+    app.post_empty(&format!("/api/v1/schedules/{id}/run")).await;
+    let done = wait_runs(&app, id, Duration::from_secs(20), |r| !r.is_empty()).await;
+    assert_eq!(done[0]["outcome"], "succeeded", "{done:?}");
+    assert_eq!(
+        done[0]["message"].as_str().unwrap(),
+        format!("second/{name}: started")
+    );
+    let (_, c) = json(
+        app.get(&format!("/api/v1/hosts/second/containers/{name}"))
+            .await,
+    )
+    .await;
+    assert_eq!(c["state"], "running", "{c}");
+    app.stop().await;
+}
