@@ -97,6 +97,30 @@ async fn a_token_url_restarts_its_container_and_the_token_is_shown_once() {
     expect_error(wrong, StatusCode::NOT_FOUND, "WEBHOOK_NOT_FOUND").await;
     let get = app.anon.get(app.url(&path)).send().await.unwrap();
     assert_eq!(get.status(), StatusCode::METHOD_NOT_ALLOWED);
+    // Replaced: another action on the same token; the count stays.
+    let (status, replaced) = json(
+        app.request(
+            reqwest::Method::PUT,
+            &format!("/api/v1/webhooks/{id}"),
+            Some(&json!({"name": hook_name, "host": "local", "container": name, "action": "stop"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{replaced}");
+    assert_eq!(replaced["trigger_count"], 1);
+    assert_eq!(
+        call(&app, &path, &[], "{}").await.status(),
+        StatusCode::ACCEPTED
+    );
+    let run = wait_run(&app, id).await;
+    assert_eq!(run["outcome"], "succeeded", "{run}");
+    let (_, c) = json(
+        app.get(&format!("/api/v1/hosts/local/containers/{name}"))
+            .await,
+    )
+    .await;
+    assert_eq!(c["state"], "exited", "{c}");
     // The token is in no log line (the request log shows `/api/v1/hooks/…`).
     assert!(!common::captured_logs().contains(token));
     assert_eq!(

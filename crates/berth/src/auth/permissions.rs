@@ -505,6 +505,13 @@ pub const RULES: &[Rule] = &[
         Some("id"),
     ),
     r(
+        "PUT",
+        "/api/v1/webhooks/{id}",
+        ScheduleWrite,
+        "webhook.update",
+        Some("id"),
+    ),
+    r(
         "DELETE",
         "/api/v1/webhooks/{id}",
         ScheduleWrite,

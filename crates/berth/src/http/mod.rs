@@ -162,7 +162,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(schedules::run))
         .routes(routes!(schedules::runs))
         .routes(routes!(webhooks::list, webhooks::create))
-        .routes(routes!(webhooks::get, webhooks::delete))
+        .routes(routes!(webhooks::get, webhooks::update, webhooks::delete))
         .routes(routes!(webhooks::runs))
         .routes(routes!(webhooks::trigger))
         .routes(routes!(tags::list, tags::create))

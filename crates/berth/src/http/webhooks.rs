@@ -77,6 +77,28 @@ pub async fn create(
     audit: Audit,
     Json(req): Json<WebhookCreate>,
 ) -> AppResult<(StatusCode, Json<WebhookCreated>)> {
+    let token = format!("{TOKEN_PREFIX}{}", tokens::random_token(32));
+    let mut new = checked(&state, &actor, req)?;
+    new.token_hash = tokens::hash(&token);
+    new.token_prefix = token.chars().take(TOKEN_PREFIX.len() + 6).collect();
+    let rec = state
+        .store
+        .insert_webhook(&new, Some(&actor.user.username))
+        .await?;
+    audit.resource(rec.id.to_string());
+    audit.detail("name", rec.name.clone());
+    Ok((
+        StatusCode::CREATED,
+        Json(WebhookCreated {
+            webhook: view(&rec),
+            path: format!("/api/v1/hooks/{token}"),
+            token,
+        }),
+    ))
+}
+
+/// Checks a create or replace body; the token fields are left empty.
+fn checked(state: &AppState, actor: &Actor, req: WebhookCreate) -> AppResult<NewWebhook> {
     let name = req.name.trim().to_owned();
     if name.is_empty() {
         return Err(AppError::validation("name", "a webhook needs a name"));
@@ -113,12 +135,11 @@ pub async fn create(
             "1 to 600 calls a minute",
         ));
     }
-    let token = format!("{TOKEN_PREFIX}{}", tokens::random_token(32));
     let new = NewWebhook {
         name,
         job: serde_json::to_string(&job).map_err(AppError::internal)?,
-        token_hash: tokens::hash(&token),
-        token_prefix: token.chars().take(TOKEN_PREFIX.len() + 6).collect(),
+        token_hash: String::new(),
+        token_prefix: String::new(),
         signature: match signature {
             SignatureCheck::None => "none",
             SignatureCheck::Github => "github",
@@ -128,20 +149,7 @@ pub async fn create(
         secret,
         rate_limit_per_minute: rate,
     };
-    let rec = state
-        .store
-        .insert_webhook(&new, Some(&actor.user.username))
-        .await?;
-    audit.resource(rec.id.to_string());
-    audit.detail("name", rec.name.clone());
-    Ok((
-        StatusCode::CREATED,
-        Json(WebhookCreated {
-            webhook: view(&rec),
-            path: format!("/api/v1/hooks/{token}"),
-            token,
-        }),
-    ))
+    Ok(new)
 }
 
 /// One webhook.
@@ -149,6 +157,24 @@ pub async fn create(
     responses((status = 200, body = Webhook), (status = 404, body = ErrorEnvelope)))]
 pub async fn get(State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Json<Webhook>> {
     Ok(Json(view(&record(&state, id).await?)))
+}
+
+/// Replaces a webhook's action, target, signature check and rate limit; its token stays.
+#[utoipa::path(put, path = "/webhooks/{id}", tag = "webhooks", params(("id" = i64, Path, description = "Webhook id")), request_body = WebhookCreate,
+    responses((status = 200, body = Webhook), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+pub async fn update(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    Json(req): Json<WebhookCreate>,
+) -> AppResult<Json<Webhook>> {
+    let new = checked(&state, &actor, req)?;
+    let rec = state
+        .store
+        .replace_webhook(id, &new)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(Json(view(&rec)))
 }
 
 /// Deletes a webhook (its token stops working at once).

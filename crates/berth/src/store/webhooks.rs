@@ -118,6 +118,27 @@ impl Store {
         .await
     }
 
+    /// Replaces a webhook's definition (its token and counters stay); `None` when it does not exist.
+    pub async fn replace_webhook(
+        &self,
+        id: i64,
+        w: &NewWebhook,
+    ) -> Result<Option<WebhookRecord>, sqlx::Error> {
+        sqlx::query_as(concat!(
+            "UPDATE webhooks SET name = $2, job = $3, signature = $4, secret = $5, rate_limit_per_minute = $6
+             WHERE id = $1 RETURNING ",
+            columns!()
+        ))
+        .bind(id)
+        .bind(&w.name)
+        .bind(&w.job)
+        .bind(&w.signature)
+        .bind(&w.secret)
+        .bind(i64::from(w.rate_limit_per_minute))
+        .fetch_optional(&self.pool)
+        .await
+    }
+
     /// Deletes a webhook; whether it existed.
     pub async fn delete_webhook(&self, id: i64) -> Result<bool, sqlx::Error> {
         Ok(sqlx::query("DELETE FROM webhooks WHERE id = $1")
