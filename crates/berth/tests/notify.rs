@@ -577,6 +577,66 @@ async fn secrets_are_never_answered_and_are_encrypted_in_the_database() {
     app.stop().await;
 }
 
+/// Tags kept by Berth (`/api/v1/tags`, a container's meta) count for a rule's tag filter, as
+/// well as those of the `berth.tags` label.
+#[tokio::test]
+async fn a_rule_for_a_tag_kept_by_berth_hears_of_that_containers_death() {
+    let app = TestApp::spawn().await;
+    let rx = Receiver::start().await;
+    let guard = Containers::local();
+    let tag = unique("critical");
+    let (status, body) = json(
+        app.post("/api/v1/tags", &json!({"name": tag, "color": "#ef4444"}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let hook = create_channel(
+        &app,
+        json!({"name": "hook", "config": {"kind": "webhook", "url": rx.url("/tagged")}}),
+    )
+    .await;
+    create_rule(
+        &app,
+        json!({"name": "tagged", "events": ["container_died"], "channels": [hook["id"]],
+            "tags": [tag], "cooldown_secs": 0}),
+    )
+    .await;
+    // Two containers die; only the tagged one is news for this rule.
+    let tagged = unique("dies-tagged");
+    let plain = unique("dies-plain");
+    guard
+        .create(&tagged, &["sh", "-c", "sleep 2; exit 4"], false)
+        .await;
+    guard
+        .create(&plain, &["sh", "-c", "sleep 1; exit 4"], false)
+        .await;
+    let (status, meta) = json(
+        app.patch(
+            &format!("/api/v1/hosts/local/containers/{tagged}/meta"),
+            &json!({"tags": [tag]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{meta}");
+    for name in [&plain, &tagged] {
+        let res = app
+            .post_empty(&format!("/api/v1/hosts/local/containers/{name}/start"))
+            .await;
+        assert!(res.status().is_success(), "{}", res.status());
+    }
+    let hit = rx
+        .wait("/tagged", 1, Duration::from_secs(20))
+        .await
+        .remove(0);
+    assert_eq!(hit.body["container"], tagged.as_str(), "{:?}", hit.body);
+    // The untagged one died first; give a stray send time to show, then count.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(rx.hits("/tagged").len(), 1);
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_container_that_dies_is_sent_by_the_rule_for_container_died() {
     let app = TestApp::spawn().await;

@@ -231,9 +231,22 @@ async fn dispatch(inner: &Arc<Inner>, queued: Queued) -> Result<(), AppError> {
     let key = event.key();
     let mut channel_ids: Vec<(i64, i64)> = Vec::new();
     let mut seen = HashSet::new();
-    for rule in inner.store.enabled_rules().await? {
-        let rule = rules::Parsed::from_record(&rule);
-        if !rule.matches(&event) {
+    let rules: Vec<rules::Parsed> = inner
+        .store
+        .enabled_rules()
+        .await?
+        .iter()
+        .map(rules::Parsed::from_record)
+        .collect();
+    // Tags kept by Berth for the event's container (read only when a rule filters by tag).
+    let stored_tags = match (event.host(), event.container()) {
+        (Some(host), Some(container)) if rules.iter().any(|r| !r.tags.is_empty()) => {
+            inner.store.tags_of(host, container).await?
+        }
+        _ => Vec::new(),
+    };
+    for rule in rules {
+        if !rule.matches_with(&event, &stored_tags) {
             continue;
         }
         if !inner.start_cooldown(rule.id, &key, Duration::from_secs(rule.cooldown_secs)) {

@@ -58,6 +58,12 @@ impl Parsed {
     /// Whether `event` is one this rule sends. Host filters need the event to have a host; tag
     /// and label filters need it to be about a container that has them.
     pub fn matches(&self, event: &NotifyEvent) -> bool {
+        self.matches_with(event, &[])
+    }
+
+    /// [`Self::matches`], counting `stored_tags` (the container's tags kept by Berth, see
+    /// `/api/v1/tags`) beside those of its `berth.tags` label.
+    pub fn matches_with(&self, event: &NotifyEvent, stored_tags: &[String]) -> bool {
         if !self.enabled || !self.events.contains(&event.kind()) {
             return false;
         }
@@ -70,7 +76,11 @@ impl Parsed {
         }
         if !self.tags.is_empty() {
             let tags = event.tags();
-            if !self.tags.iter().any(|t| tags.contains(t)) {
+            if !self
+                .tags
+                .iter()
+                .any(|t| tags.contains(t) || stored_tags.contains(t))
+            {
                 return false;
             }
         }

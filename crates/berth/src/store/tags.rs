@@ -77,6 +77,17 @@ impl Store {
             == 1)
     }
 
+    /// The tags of one container.
+    pub async fn tags_of(&self, host: &str, container: &str) -> Result<Vec<String>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT tag FROM container_tags WHERE host = $1 AND container = $2 ORDER BY tag",
+        )
+        .bind(host)
+        .bind(container)
+        .fetch_all(&self.pool)
+        .await
+    }
+
     /// `(host, container)` of every container with `tag`.
     pub async fn containers_with_tag(
         &self,
