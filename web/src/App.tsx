@@ -20,6 +20,10 @@ const ApiKeys = lazy(() => import("./pages/ApiKeys"));
 const Sessions = lazy(() => import("./pages/Sessions"));
 const Audit = lazy(() => import("./pages/Audit"));
 const Settings = lazy(() => import("./pages/Settings"));
+const Nodes = lazy(() => import("./pages/Nodes"));
+const NodeNew = lazy(() => import("./pages/NodeNew"));
+const NodeDetail = lazy(() => import("./pages/NodeDetail"));
+const Notifications = lazy(() => import("./pages/Notifications"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { me, checking, expired } = useAuth();
@@ -61,6 +65,10 @@ export function App() {
               <Route path="sessions" element={<Sessions />} />
               <Route path="audit" element={<Audit />} />
               <Route path="settings" element={<Settings />} />
+              <Route path="vantage6/nodes" element={<Nodes />} />
+              <Route path="vantage6/nodes/new" element={<NodeNew />} />
+              <Route path="vantage6/nodes/:name" element={<NodeDetail />} />
+              <Route path="notifications" element={<Notifications />} />
               <Route path="*" element={<NotFound />} />
             </Route>
           </Routes>
