@@ -1,14 +1,14 @@
 // A list of repeated inputs (ports, mounts, databases…) with add and remove, showing the API's
 // error when it names the list or one of its rows.
 import type { ReactNode } from "react";
-import { fieldOf } from "./ui";
+import { fieldMatches, fieldOf } from "./ui";
 
 export function Rows<T>({ label, name, rows, setRows, empty, render, error, add }: {
   label: string; name: string; rows: T[]; setRows: (r: T[]) => void; empty: T; error: unknown;
   render: (row: T, set: (r: T) => void, i: number) => ReactNode; add: string;
 }) {
   const f = fieldOf(error);
-  const mine = !!f && (f === name || f.startsWith(`${name}.`));
+  const mine = fieldMatches(f, name);
   return (
     <fieldset className={`rows${mine ? " field-invalid" : ""}`} data-field={name}>
       <legend>{label}</legend>

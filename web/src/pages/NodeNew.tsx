@@ -138,9 +138,9 @@ export default function NodeNew() {
             empty={{ label: "", uri: "", type: "csv", read_only: true }}
             render={(d, set, i) => (
               <>
-                <Field label="Label" name={`databases.${i}.label`} error={error}>{(id) => <input id={id} className="mono" value={d.label} onChange={(e) => set({ ...d, label: e.target.value })} placeholder="default" />}</Field>
-                <Field label="URI" name={`databases.${i}.uri`} error={error}>{(id) => <input id={id} className="mono" value={d.uri} onChange={(e) => set({ ...d, uri: e.target.value })} placeholder="/data/patients.csv" />}</Field>
-                <Field label="Type" name={`databases.${i}.type`} error={error}>{(id) => (
+                <Field label="Label" name={`databases[${i}].label`} error={error}>{(id) => <input id={id} className="mono" value={d.label} onChange={(e) => set({ ...d, label: e.target.value })} placeholder="default" />}</Field>
+                <Field label="URI" name={`databases[${i}].uri`} error={error}>{(id) => <input id={id} className="mono" value={d.uri} onChange={(e) => set({ ...d, uri: e.target.value })} placeholder="/data/patients.csv" />}</Field>
+                <Field label="Type" name={`databases[${i}].type`} error={error}>{(id) => (
                   <select id={id} value={d.type} onChange={(e) => set({ ...d, type: e.target.value })}>{DB_TYPES.map((t) => <option key={t}>{t}</option>)}</select>
                 )}</Field>
                 <label className="check"><input type="checkbox" checked={d.read_only} onChange={(e) => set({ ...d, read_only: e.target.checked })} /> read-only</label>
@@ -193,9 +193,9 @@ export default function NodeNew() {
           <Rows label="Registries" name="docker_registries" rows={regs} setRows={setRegs} error={error} add="Add registry" empty={{ registry: "", username: "", password: "" }}
             render={(r, set, i) => (
               <>
-                <Field label="Registry" name={`docker_registries.${i}.registry`} error={error}>{(id) => <input id={id} className="mono" value={r.registry} onChange={(e) => set({ ...r, registry: e.target.value })} placeholder="harbor2.vantage6.ai" />}</Field>
-                <Field label="User" name={`docker_registries.${i}.username`} error={error}>{(id) => <input id={id} value={r.username} onChange={(e) => set({ ...r, username: e.target.value })} />}</Field>
-                <Field label="Password" name={`docker_registries.${i}.password`} error={error}>{(id) => <input id={id} type="password" autoComplete="off" value={r.password} onChange={(e) => set({ ...r, password: e.target.value })} />}</Field>
+                <Field label="Registry" name={`docker_registries[${i}].registry`} error={error}>{(id) => <input id={id} className="mono" value={r.registry} onChange={(e) => set({ ...r, registry: e.target.value })} placeholder="harbor2.vantage6.ai" />}</Field>
+                <Field label="User" name={`docker_registries[${i}].username`} error={error}>{(id) => <input id={id} value={r.username} onChange={(e) => set({ ...r, username: e.target.value })} />}</Field>
+                <Field label="Password" name={`docker_registries[${i}].password`} error={error}>{(id) => <input id={id} type="password" autoComplete="off" value={r.password} onChange={(e) => set({ ...r, password: e.target.value })} />}</Field>
               </>
             )} />
         </section>
