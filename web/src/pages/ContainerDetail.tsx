@@ -152,13 +152,13 @@ export default function ContainerDetailPage() {
         ))}
       </div>
       <div role="tabpanel" className="tabpanel">
+        {tab === "overview" && <Overview c={c} />}
         {tab === "overview" && can("admin", "operator", "deployer", "user") && (
           <UpdatePanel host={host} id={c.id} onChanged={(newId) => {
             if (c.id.startsWith(id)) navigate(`/containers/${encodeURIComponent(host)}/${encodeURIComponent(newId)}`, { replace: true });
             else reload();
           }} />
         )}
-        {tab === "overview" && <Overview c={c} />}
         {tab === "inspect" && <div className="card json-view"><JsonView value={c} /></div>}
         {tab === "logs" && <LogsView host={host} id={c.id} name={c.name} running={c.running} />}
         {tab === "terminal" && (

@@ -175,14 +175,13 @@ function Channels() {
       {list.error && !list.data ? <ErrorBox error={list.error} retry={list.reload} /> : !list.data ? <Spinner /> : list.data.length === 0 ? <Empty title="No channels">Add a webhook, Discord, Slack, ntfy or e-mail channel to be told when something happens.</Empty> : (
         <div className="table-wrap">
           <table className="table">
-            <thead><tr><th>Name</th><th>Kind</th><th className="hide-sm">Target</th><th>Test</th><th><span className="sr-only">Actions</span></th></tr></thead>
+            <thead><tr><th>Name</th><th className="hide-sm">Target</th><th>Test</th><th><span className="sr-only">Actions</span></th></tr></thead>
             <tbody>
               {list.data.map((c) => {
                 const t = tests[c.id];
                 return (
                   <tr key={c.id} data-channel={c.name}>
-                    <td><b>{c.name}</b>{!c.enabled && <Badge>disabled</Badge>}</td>
-                    <td>{c.kind}</td>
+                    <td><b>{c.name}</b><div className="muted small">{c.kind}</div>{!c.enabled && <Badge>disabled</Badge>}</td>
                     <td className="hide-sm mono small ellipsis-cell" title={c.target}>{c.target}</td>
                     <td data-testid="test-outcome">
                       {t === "sending" ? <span className="muted">sending…</span> : t ? (t.ok ? <Badge tone="ok">sent</Badge> : <span title={t.error ?? ""}><Badge tone="bad">failed</Badge> <span className="small text-bad">{t.error}</span></span>) : null}
