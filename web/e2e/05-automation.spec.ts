@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { IMAGE, PASSWORD, docker, login, unique } from "./helpers";
+import { IMAGE, PASSWORD, SHOTS, docker, login, unique } from "./helpers";
 
 /** A call to the API as the signed-in admin (the session cookie and its CSRF token). */
 async function adminApi(page: Page, method: "POST" | "DELETE", path: string, data?: unknown) {
@@ -56,6 +56,9 @@ test("a node configuration is created through the form and listed with no contai
   await page.getByRole("button", { name: "Create node" }).click();
   const err = page.locator('[data-field="server_url"] .field-error');
   await expect(err).toContainText("http");
+  mkdirSync(SHOTS, { recursive: true });
+  await err.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(SHOTS, "v6-node-new-field-error-light-1366.png") });
   await page.getByLabel("Server URL").fill("https://cotopaxi.vantage6.ai");
   await page.getByRole("button", { name: "Create node" }).click();
   await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
@@ -106,6 +109,7 @@ test("a webhook channel's test reaches a local receiver and shows sent", async (
     await expect(row).toContainText("webhook");
     await row.getByRole("button", { name: "Send test" }).click();
     await expect(row.getByTestId("test-outcome")).toHaveText("sent");
+    await page.screenshot({ path: join(SHOTS, "notify-channel-test-sent-light-1366.png") });
     expect(got.length).toBeGreaterThan(0);
     expect(got[0].req.url).toBe("/hook");
 
@@ -124,6 +128,11 @@ test("a webhook channel's test reaches a local receiver and shows sent", async (
     await page.getByRole("dialog").getByRole("button", { name: "Create rule" }).click();
     await expect(page.getByRole("cell", { name: `${name}-rule` })).toBeVisible();
   } finally {
+    // the rule would otherwise send the other tests' container events to a closed receiver
+    for (const kind of ["rules", "channels"]) {
+      const all = (await (await page.request.get(`/api/v1/notifications/${kind}`)).json()) as { id: number; name: string }[];
+      for (const x of all.filter((x) => x.name.startsWith(name))) await adminApi(page, "DELETE", `/notifications/${kind}/${x.id}`);
+    }
     server.close();
   }
 });
@@ -154,6 +163,8 @@ test("the container page checks for an update, then updates", async ({ page }) =
     await panel.getByRole("button", { name: "Update", exact: true }).click();
     await expect(panel.getByTestId("update-progress")).toBeVisible();
     await expect(page.getByTestId("update-outcome")).toContainText("Updated", { timeout: 60_000 });
+    await page.getByTestId("update-panel").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, "container-update-outcome-light-1366.png") });
   } finally {
     for (const args of [["rm", "-f", name], ["rmi", ref]]) {
       try {
