@@ -1,13 +1,15 @@
 // One vantage6 node: its configuration (never the API key: the API does not answer it), its
 // container, live logs, and start / stop / restart / delete / set API key.
-import { Fragment, useState } from "react";
+import { Fragment, useCallback, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { api } from "../api/client";
+import type { DockerEvent } from "../api/types/DockerEvent";
 import type { NodeDetail } from "../api/types/NodeDetail";
 import type { NodeScope } from "../api/types/NodeScope";
 import { LogsView } from "../components/LogsView";
 import { Badge, Confirm, ErrorBox, Field, FormError, Modal, PageHeader, Spinner } from "../components/ui";
 import { useAuth } from "../lib/auth";
+import { useDockerEvents } from "../lib/events";
 import { useLoad, useTitle } from "../lib/hooks";
 import { NODE_STATE_TEXT, NODE_TONE, NODE_WRITERS, nodePath, type NodeAction } from "../lib/nodes";
 import { useToast } from "../lib/toast";
@@ -91,6 +93,11 @@ export default function NodeDetailPage() {
   const [keyError, setKeyError] = useState<unknown>(null);
   const write = can(...NODE_WRITERS);
   const n = detail.data;
+  const { reload } = detail;
+  const container = n?.container.name;
+  useDockerEvents(useCallback((e: DockerEvent) => {
+    if (e.object === "container" && e.host === "local" && e.name === container) reload();
+  }, [container, reload]));
 
   const act = async (a: NodeAction) => {
     setBusy(true);

@@ -1,13 +1,15 @@
 // vantage6 nodes: every configuration of both scopes with its container's state, databases and
 // quick actions (start, stop, restart).
-import { useState } from "react";
+import { useCallback, useState } from "react";
 import { Link } from "react-router";
 import { api } from "../api/client";
+import type { DockerEvent } from "../api/types/DockerEvent";
 import type { NodeList } from "../api/types/NodeList";
 import type { NodeSummary } from "../api/types/NodeSummary";
 import { Badge, Empty, ErrorBox, PageHeader, Spinner } from "../components/ui";
 import { useAuth } from "../lib/auth";
 import { plural } from "../lib/format";
+import { useDockerEvents } from "../lib/events";
 import { useLoad, useTitle } from "../lib/hooks";
 import { NODE_STATE_TEXT, NODE_TONE, NODE_WRITERS, nodeLink, nodePath, type NodeAction } from "../lib/nodes";
 import { useToast } from "../lib/toast";
@@ -19,6 +21,11 @@ export default function Nodes() {
   const list = useLoad((signal) => api<NodeList>("/vantage6/nodes", { signal }), []);
   const [busy, setBusy] = useState<string | null>(null);
   const write = can(...NODE_WRITERS);
+  // a node's container starting or stopping (here or from the CLI) changes its row
+  const { reload } = list;
+  useDockerEvents(useCallback((e: DockerEvent) => {
+    if (e.object === "container" && e.host === "local" && e.name?.startsWith("vantage6-")) reload();
+  }, [reload]));
 
   const act = async (n: NodeSummary, a: NodeAction) => {
     setBusy(`${n.scope}/${n.name}`);
