@@ -77,6 +77,12 @@ pub enum ErrorCode {
     NotificationRuleNotFound,
     /// An unexpected failure inside Berth; the request id finds it in the server log.
     InternalError,
+    /// No schedule has this id.
+    ScheduleNotFound,
+    /// No webhook has this id or token.
+    WebhookNotFound,
+    /// No tag has this name.
+    TagNotFound,
 }
 
 impl ErrorCode {
@@ -92,7 +98,10 @@ impl ErrorCode {
             | Self::TaskNotFound
             | Self::NodeNotFound
             | Self::NotificationChannelNotFound
-            | Self::NotificationRuleNotFound => 404,
+            | Self::NotificationRuleNotFound
+            | Self::ScheduleNotFound
+            | Self::WebhookNotFound
+            | Self::TagNotFound => 404,
             Self::UserExists | Self::LastAdmin => 409,
             Self::RateLimited => 429,
             Self::RouteNotFound
@@ -149,11 +158,14 @@ impl ErrorCode {
             Self::NodeNotFound => "NODE_NOT_FOUND",
             Self::NotificationChannelNotFound => "NOTIFICATION_CHANNEL_NOT_FOUND",
             Self::NotificationRuleNotFound => "NOTIFICATION_RULE_NOT_FOUND",
+            Self::ScheduleNotFound => "SCHEDULE_NOT_FOUND",
+            Self::WebhookNotFound => "WEBHOOK_NOT_FOUND",
+            Self::TagNotFound => "TAG_NOT_FOUND",
         }
     }
 
     /// Every code, for tests and documentation.
-    pub const ALL: [ErrorCode; 34] = [
+    pub const ALL: [ErrorCode; 37] = [
         Self::ValidationFailed,
         Self::InvalidJson,
         Self::UnsupportedMediaType,
@@ -188,6 +200,9 @@ impl ErrorCode {
         Self::NodeNotFound,
         Self::NotificationChannelNotFound,
         Self::NotificationRuleNotFound,
+        Self::ScheduleNotFound,
+        Self::WebhookNotFound,
+        Self::TagNotFound,
     ];
 }
 

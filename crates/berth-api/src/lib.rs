@@ -12,6 +12,7 @@ pub mod hosts;
 pub mod images;
 pub mod networks;
 pub mod notify;
+pub mod schedules;
 pub mod streams;
 pub mod system;
 pub mod updates;

@@ -10,6 +10,7 @@ pub mod engine;
 pub mod error;
 pub mod http;
 pub mod notify;
+pub mod scheduler;
 pub mod secrets;
 pub mod state;
 pub mod store;
@@ -62,12 +63,22 @@ pub async fn build_state(config: Config, shutdown: CancellationToken) -> anyhow:
         shutdown.clone(),
     );
     notify::sources::spawn(notifier.clone(), &streams, shutdown.clone());
+    let config = Arc::new(config);
+    let scheduler = scheduler::Scheduler::start(
+        store.clone(),
+        engines.clone(),
+        config.clone(),
+        Arc::new(scheduler::SafeUpdate::new(notifier.clone())),
+        shutdown.clone(),
+    );
+    notifier.follow(scheduler.subscribe(), scheduler::notify_event);
     Ok(AppState {
+        scheduler,
         store,
         engines,
         limits: Arc::new(auth::service::Limits::new(&config)),
         streams,
-        config: Arc::new(config),
+        config,
         shutdown,
         started_at: Instant::now(),
         secrets,

@@ -22,6 +22,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Cancelled when the server shuts down; long streams end on it so shutdown completes.
     pub shutdown: tokio_util::sync::CancellationToken,
+    /// Schedules and webhooks in (the timer loop runs until `shutdown`).
+    pub scheduler: Arc<crate::scheduler::Scheduler>,
     /// When the server started.
     pub started_at: Instant,
     /// Seals secrets stored in the database (key outside it).

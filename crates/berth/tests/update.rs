@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use bollard::models::{ContainerCreateBody, HealthConfig, HostConfig};
 use bollard::query_parameters::CreateContainerOptions;
+use common::receiver::Receiver;
 use common::{Containers, TestApp, docker1_url, expect_error, json, test_image, unique};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -638,6 +639,110 @@ async fn a_tenant_cannot_update_or_check_a_container_it_does_not_own_and_a_viewe
     let (update, check) = as_user(key).await;
     expect_error(update, StatusCode::FORBIDDEN, "FORBIDDEN").await;
     expect_error(check, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+    drop(guard);
+    app.stop().await;
+}
+
+/// The schedules' `update` action is the safe update: a run recreates the container on the new
+/// image, and the notifier is told both that the update was applied and that the run succeeded.
+#[tokio::test]
+async fn a_scheduled_update_recreates_the_container_and_notifies() {
+    let Some(registry) = common::registry() else {
+        eprintln!("BERTH_TEST_REGISTRY is not set: skipped");
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let guard = Containers::local();
+    let rx = Receiver::start().await;
+    let (status, channel) = json(
+        app.post(
+            "/api/v1/notifications/channels",
+            &json!({"name": "hook", "config": {"kind": "webhook", "url": rx.url("/updates")}}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{channel}");
+    let (status, rule) = json(
+        app.post(
+            "/api/v1/notifications/rules",
+            &json!({"name": "updates", "events": ["update_applied", "schedule_run_succeeded"],
+                    "channels": [channel["id"]], "cooldown_secs": 0}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{rule}");
+
+    let mut repo = Repo::new(&registry);
+    let v1 = repo.publish("v1", r#"["sleep","3600"]"#);
+    let name = unique("upd-sched");
+    let (status, created) = json(
+        app.post(
+            "/api/v1/hosts/local/containers",
+            &json!({ "image": repo.reference, "name": name, "start": true,
+                     "labels": { "berth.test": guard.run_id } }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let old_id = created["id"].as_str().unwrap().to_owned();
+    let v2 = repo.publish("v2", r#"["sleep","3601"]"#);
+    repo.retag_locally(&v1);
+
+    let (status, schedule) = json(
+        app.post(
+            "/api/v1/schedules",
+            &json!({"name": unique("nightly-update"), "host": "local", "container": name,
+                    "action": "update", "cron": "0 3 * * *", "timezone": "UTC"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{schedule}");
+    let id = schedule["id"].as_i64().unwrap();
+    let (status, started) =
+        json(app.post_empty(&format!("/api/v1/schedules/{id}/run")).await).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{started}");
+
+    // The default settling time is 10 s.
+    let limit = std::time::Instant::now() + Duration::from_secs(60);
+    let run = loop {
+        let (_, body) = json(app.get(&format!("/api/v1/schedules/{id}/runs")).await).await;
+        let run = body["runs"][0].clone();
+        if run["outcome"].is_string() && run["outcome"] != "running" {
+            break run;
+        }
+        assert!(std::time::Instant::now() < limit, "{body}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(run["outcome"], "succeeded", "{run}");
+    assert!(
+        run["message"].as_str().unwrap().contains("updated"),
+        "{run}"
+    );
+    let after = inspect(&app, &name).await;
+    assert_ne!(after["id"], old_id.as_str(), "{after}");
+    assert_eq!(after["image_id"], v2.as_str(), "{after}");
+
+    let hits = rx.wait("/updates", 2, Duration::from_secs(20)).await;
+    let events: Vec<&str> = hits
+        .iter()
+        .map(|h| h.body["event"].as_str().unwrap())
+        .collect();
+    assert!(events.contains(&"update_applied"), "{events:?}");
+    assert!(events.contains(&"schedule_run_succeeded"), "{events:?}");
+    let applied = hits
+        .iter()
+        .find(|h| h.body["event"] == "update_applied")
+        .unwrap();
+    assert_eq!(
+        applied.body["container"],
+        name.as_str(),
+        "{:?}",
+        applied.body
+    );
     drop(guard);
     app.stop().await;
 }

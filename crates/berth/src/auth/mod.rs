@@ -42,6 +42,8 @@ pub enum Area {
     Docs,
     /// vantage6 node configurations and their containers.
     Vantage6,
+    /// Schedules, their runs, webhooks.
+    Schedules,
 }
 
 /// What a route needs.
@@ -73,6 +75,8 @@ pub enum Cap {
     Vantage6Write,
     /// Manage notification channels and rules, read deliveries (channels hold secrets).
     NotifyAdmin,
+    /// Manage schedules, webhooks and tags; run schedules now.
+    ScheduleWrite,
 }
 
 impl Cap {
@@ -91,6 +95,7 @@ impl Cap {
                     | ImagePull
                     | StorageWrite
                     | Vantage6Write
+                    | ScheduleWrite
             ),
             Role::Deployer => matches!(
                 self,

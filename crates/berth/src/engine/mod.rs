@@ -6,6 +6,7 @@ pub mod containers;
 mod error;
 pub mod hosts;
 pub mod images;
+pub mod jobs;
 pub mod networks;
 mod nodes;
 pub mod policy;

@@ -55,12 +55,15 @@ pub struct ListQuery {
     sort: Option<String>,
     /// `asc` or `desc` (default for created) .
     order: Option<String>,
+    /// Only containers with this tag (see `/api/v1/tags`).
+    tag: Option<String>,
 }
 
 struct ListParams {
     filter: ListFilter,
     sort: String,
     descending: bool,
+    tag: Option<String>,
 }
 
 fn parse_list_query(raw: Option<&str>) -> AppResult<ListParams> {
@@ -69,6 +72,7 @@ fn parse_list_query(raw: Option<&str>) -> AppResult<ListParams> {
     let mut filter = ListFilter::default();
     let mut sort = "created".to_owned();
     let mut order = None;
+    let mut tag = None;
     for (key, value) in pairs {
         match key.as_str() {
             "all" => {
@@ -98,6 +102,10 @@ fn parse_list_query(raw: Option<&str>) -> AppResult<ListParams> {
                     ));
                 }
                 filter.labels.push(value);
+            }
+            "tag" => {
+                validate::tag("tag", &value)?;
+                tag = Some(value);
             }
             "image" => {
                 validate::image_ref("image", &value)?;
@@ -132,6 +140,7 @@ fn parse_list_query(raw: Option<&str>) -> AppResult<ListParams> {
         filter,
         sort,
         descending,
+        tag,
     })
 }
 
@@ -165,6 +174,9 @@ pub async fn list(
     narrow_to_owner(&mut params.filter, &actor);
     let host = state.engines.get(&host)?;
     let mut rows = host.list_containers(&params.filter).await?;
+    if let Some(tag) = &params.tag {
+        super::tags::retain_tagged(&state, &mut rows, tag).await?;
+    }
     sort_rows(&mut rows, &params.sort, params.descending);
     Ok(Json(rows))
 }
@@ -204,6 +216,9 @@ pub async fn list_all(
                 error: Some(e.message),
             }),
         }
+    }
+    if let Some(tag) = &params.tag {
+        super::tags::retain_tagged(&state, &mut containers, tag).await?;
     }
     sort_rows(&mut containers, &params.sort, params.descending);
     Ok(Json(AllContainers {

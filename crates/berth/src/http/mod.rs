@@ -14,14 +14,17 @@ mod metrics;
 pub mod middleware;
 mod networks;
 mod notify;
+mod schedules;
 mod stats;
 mod streams;
 mod system;
+mod tags;
 mod ui;
 mod updates;
 mod users;
 mod vantage6;
 mod volumes;
+mod webhooks;
 
 use std::time::Duration;
 
@@ -60,6 +63,9 @@ use crate::state::AppState;
         (name = "streams", description = "Live events and task progress (WebSocket / Server-Sent Events)"),
         (name = "vantage6", description = "vantage6 nodes: the official CLI's configuration files and node containers"),
         (name = "notifications", description = "Notification channels, rules and deliveries (admins)"),
+        (name = "schedules", description = "Cron and one-time schedules of container and host actions, with run history"),
+        (name = "webhooks", description = "Webhooks in: token URLs bound to one action on one target"),
+        (name = "tags", description = "Tags with colours and web-UI links of containers"),
     ),
     modifiers(&Security),
     security(("api_key" = []), ("session" = []))
@@ -175,6 +181,25 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(notify::deliveries))
         .routes(routes!(updates::update))
         .routes(routes!(updates::check))
+        // schedules, webhooks in, tags (issue 5)
+        .routes(routes!(schedules::list, schedules::create))
+        .routes(routes!(
+            schedules::get,
+            schedules::update,
+            schedules::delete
+        ))
+        .routes(routes!(schedules::enable))
+        .routes(routes!(schedules::disable))
+        .routes(routes!(schedules::run))
+        .routes(routes!(schedules::runs))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::get, webhooks::update, webhooks::delete))
+        .routes(routes!(webhooks::runs))
+        .routes(routes!(webhooks::trigger))
+        .routes(routes!(tags::list, tags::create))
+        .routes(routes!(tags::update, tags::delete))
+        .routes(routes!(tags::list_meta))
+        .routes(routes!(tags::get_meta, tags::set_meta))
 }
 
 /// The OpenAPI document (also used by tests that walk every route).
@@ -276,7 +301,10 @@ pub fn router(state: AppState) -> Router {
                 .get::<middleware::RequestId>()
                 .map(|r| r.0.clone())
                 .unwrap_or_default();
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            // A webhook's path holds its token: never log it.
+            let path = req.uri().path();
+            let path = if path.starts_with("/api/v1/hooks/") { "/api/v1/hooks/…" } else { path };
+            tracing::info_span!("request", method = %req.method(), path = %path, request_id = %id)
         })
         .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
     )

@@ -20,6 +20,7 @@ use crate::auth::Actor;
 use crate::auth::middleware::Audit;
 use crate::engine::update::{UpdateOptions, check_update, update_container};
 use crate::error::{AppError, AppResult};
+use crate::notify::NotifyEvent;
 use crate::state::AppState;
 
 /// The longest settling time a request may ask for.
@@ -77,6 +78,7 @@ pub async fn update(
     if q.wait {
         let outcome = update_container(&host, &p.id, opts).await?;
         note(&audit, &outcome);
+        tell(&state, &outcome);
         return Ok(Json(outcome).into_response());
     }
     let task = state.streams.tasks.create(
@@ -87,6 +89,7 @@ pub async fn update(
     );
     audit.detail("task", task.snapshot().id);
     let answer = task.snapshot();
+    let notifier = state.notifier.clone();
     tokio::spawn(async move {
         let opts = UpdateOptions {
             progress: Some(task.clone()),
@@ -94,6 +97,9 @@ pub async fn update(
         };
         match update_container(&host, &p.id, opts).await {
             Ok(outcome) => {
+                if outcome.status == UpdateStatus::Updated {
+                    notifier.publish(applied(&outcome));
+                }
                 let result = serde_json::to_value(&outcome).unwrap_or_default();
                 if outcome.status == UpdateStatus::RolledBack {
                     task.fail_with(result, &outcome.message);
@@ -105,6 +111,21 @@ pub async fn update(
         }
     });
     Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
+}
+
+/// Tells the notifier about an applied update.
+fn tell(state: &AppState, outcome: &UpdateOutcome) {
+    if outcome.status == UpdateStatus::Updated {
+        state.notifier.publish(applied(outcome));
+    }
+}
+
+fn applied(outcome: &UpdateOutcome) -> NotifyEvent {
+    NotifyEvent::UpdateApplied {
+        host: outcome.host.clone(),
+        container: outcome.name.clone(),
+        image: outcome.image.clone(),
+    }
 }
 
 fn note(audit: &Audit, outcome: &UpdateOutcome) {
@@ -144,5 +165,12 @@ pub async fn check(
     let result = check_update(&host, &p.id, q.pull.unwrap_or(true)).await?;
     audit.detail("image", result.image.clone());
     audit.detail("update_available", result.update_available);
+    if result.update_available {
+        state.notifier.publish(NotifyEvent::UpdateAvailable {
+            host: result.host.clone(),
+            container: result.name.clone(),
+            image: result.image.clone(),
+        });
+    }
     Ok(Json(result))
 }

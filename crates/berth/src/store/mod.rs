@@ -7,6 +7,10 @@ mod audit;
 mod hosts;
 mod notify;
 mod users;
+// schedules, webhooks in, tags (issue 5)
+mod schedules;
+mod tags;
+mod webhooks;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -19,7 +23,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 pub use audit::{AuditFilter, AuditRecord, NewAuditEntry};
 pub use hosts::HostRecord;
 pub use notify::{ChannelRecord, ChannelRow, DeliveryRecord, RuleRecord, RuleRow};
+pub use schedules::{NewRun, NewSchedule, RunRecord, ScheduleRecord};
+pub use tags::{ContainerMetaRecord, TagRecord};
 pub use users::{ApiKeyRecord, NewUser, SessionRecord, UserRecord};
+pub use webhooks::{NewWebhook, WebhookRecord};
 
 /// A handle on the database; cheap to clone.
 #[derive(Debug, Clone)]

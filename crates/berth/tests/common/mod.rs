@@ -2,6 +2,8 @@
 //! API, and helpers to make (and always clean up) real containers on the real engines.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod receiver;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
