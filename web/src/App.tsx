@@ -24,6 +24,8 @@ const Nodes = lazy(() => import("./pages/Nodes"));
 const NodeNew = lazy(() => import("./pages/NodeNew"));
 const NodeDetail = lazy(() => import("./pages/NodeDetail"));
 const Notifications = lazy(() => import("./pages/Notifications"));
+const Schedules = lazy(() => import("./pages/Schedules"));
+const Webhooks = lazy(() => import("./pages/Webhooks"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { me, checking, expired } = useAuth();
@@ -69,6 +71,8 @@ export function App() {
               <Route path="vantage6/nodes/new" element={<NodeNew />} />
               <Route path="vantage6/nodes/:name" element={<NodeDetail />} />
               <Route path="notifications" element={<Notifications />} />
+              <Route path="schedules" element={<Schedules />} />
+              <Route path="webhooks" element={<Webhooks />} />
               <Route path="*" element={<NotFound />} />
             </Route>
           </Routes>

@@ -37,10 +37,11 @@ export const NAV: NavSection[] = [
       { to: "/networks", label: "Networks", key: "n", icon: icon("M12 3v6M5 15v-3h14v3M3 15h4v5H3zM10 15h4v5h-4zM17 15h4v5h-4zM9 3h6v6H9z") },
     ],
   },
-  // Automation (schedules, webhooks) goes here, beside notifications.
   {
     title: "Automation",
     items: [
+      { to: "/schedules", label: "Schedules", roles: ["admin", "operator", "deployer", "viewer"], icon: icon("M12 21a9 9 0 100-18 9 9 0 000 18zM12 7v5l3 2") },
+      { to: "/webhooks", label: "Webhooks", roles: ["admin", "operator", "deployer", "viewer"], icon: icon("M10 14a4 4 0 105.7 0M14 10a4 4 0 10-5.7 0M12 12l4 7M12 12l-4 7M12 12V4") },
       { to: "/notifications", label: "Notifications", roles: ["admin"], icon: icon("M18 8a6 6 0 10-12 0c0 7-3 9-3 9h18s-3-2-3-9M13.7 21a2 2 0 01-3.4 0") },
     ],
   },
