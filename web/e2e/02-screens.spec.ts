@@ -53,6 +53,8 @@ const PAGES: { name: string; path: string; heading: RegExp | string; wait?: (p: 
   { name: "v6-node", path: "/vantage6/nodes/demo-node", heading: "demo-node" },
   { name: "notify-channels", path: "/notifications", heading: "Notifications", wait: (p) => p.locator("tr[data-channel]").first().waitFor() },
   { name: "notify-rules", path: "/notifications?tab=rules", heading: "Notifications", wait: (p) => p.locator("table").waitFor() },
+  { name: "schedules", path: "/schedules", heading: "Schedules", wait: (p) => p.locator("tr[data-schedule]").first().waitFor() },
+  { name: "webhooks", path: "/webhooks", heading: "Webhooks", wait: (p) => p.locator("tr[data-webhook]").first().waitFor() },
   { name: "notify-deliveries", path: "/notifications?tab=deliveries", heading: "Notifications", wait: (p) => p.locator("table, .state-empty").first().waitFor() },
 ];
 
@@ -66,6 +68,15 @@ async function seed(page: Page) {
     encryption: { enabled: false, private_key: null }, policies: { allowed_algorithms: ["^harbor2\\.vantage6\\.ai/.*"], allowed_algorithm_stores: [], allowed_organizations: [], allowed_users: [], allow_either_whitelist_or_store: null },
     extra_env: {}, extra_mounts: [], extra_hosts: {}, docker_registries: [], image: null,
   } });
+  const job = { host: "local", container: web, selector: null, tag: null, action: "restart", command: null, image: null, network: null, signal: null, prune: null, max_runtime_secs: null, retries: null, retry_backoff_secs: null };
+  const schedules = await (await page.request.get("/api/v1/schedules")).json();
+  if (schedules.length === 0) {
+    await page.request.post("/api/v1/schedules", { headers, data: { name: "nightly-restart", cron: "30 3 * * MON-FRI", run_at: null, timezone: "UTC", enabled: true, catch_up: false, ...job } });
+  }
+  const hooks = await (await page.request.get("/api/v1/webhooks")).json();
+  if (hooks.length === 0) {
+    await page.request.post("/api/v1/webhooks", { headers, data: { name: "deploy-web", signature: "github", secret: "a-shared-secret-of-some-length", rate_limit_per_minute: 10, ...job, action: "update" } });
+  }
   const ch = await page.request.post("/api/v1/notifications/channels", { headers, data: { name: "ops-webhook", enabled: true, config: null, url: "generic+https://hooks.example.org/berth" } });
   if (ch.ok()) {
     const c = await ch.json();
