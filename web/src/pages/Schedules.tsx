@@ -172,7 +172,7 @@ export default function Schedules() {
                   <td><b>{s.name}</b>{!s.enabled && <Badge>disabled</Badge>}{s.running && <Badge tone="info">running</Badge>}</td>
                   <td className="small">{s.cron ? <><span className="mono">{s.cron}</span><div className="muted">{describeCron(s.cron)} ({s.timezone})</div></> : s.run_at ? `once, ${dateTime(s.run_at)}` : "–"}</td>
                   <td className="hide-sm small">{s.action} · {targetText(s)}</td>
-                  <td className="hide-sm small" data-testid="next-runs">{s.next_runs.length ? s.next_runs.map((t) => <div key={t}>{dateTime(t)}</div>) : <span className="muted">none</span>}</td>
+                  <td className="hide-sm small" data-testid="next-runs">{s.next_runs.length ? s.next_runs.map((t) => <div key={t} className="nowrap">{dateTime(t)}</div>) : <span className="muted">none</span>}</td>
                   <td className="actions">
                     <div className="btn-group">
                       <button className="btn btn-sm" onClick={() => setHistory(s)}>History</button>
