@@ -48,7 +48,41 @@ const PAGES: { name: string; path: string; heading: RegExp | string; wait?: (p: 
   { name: "sessions", path: "/sessions", heading: "Sessions", wait: (p) => p.locator("table").waitFor() },
   { name: "audit", path: "/audit", heading: "Audit log", wait: (p) => p.locator("table").waitFor() },
   { name: "settings", path: "/settings", heading: "Settings" },
+  { name: "v6-nodes", path: "/vantage6/nodes", heading: "vantage6 nodes", wait: (p) => p.locator("tr[data-node]").first().waitFor() },
+  { name: "v6-node-new", path: "/vantage6/nodes/new", heading: "New vantage6 node" },
+  { name: "v6-node", path: "/vantage6/nodes/demo-node", heading: "demo-node" },
+  { name: "notify-channels", path: "/notifications", heading: "Notifications", wait: (p) => p.locator("tr[data-channel]").first().waitFor() },
+  { name: "notify-rules", path: "/notifications?tab=rules", heading: "Notifications", wait: (p) => p.locator("table").waitFor() },
+  { name: "schedules", path: "/schedules", heading: "Schedules", wait: (p) => p.locator("tr[data-schedule]").first().waitFor() },
+  { name: "webhooks", path: "/webhooks", heading: "Webhooks", wait: (p) => p.locator("tr[data-webhook]").first().waitFor() },
+  { name: "notify-deliveries", path: "/notifications?tab=deliveries", heading: "Notifications", wait: (p) => p.locator("table, .state-empty").first().waitFor() },
 ];
+
+/** A vantage6 node, a channel and a rule for the pages above (once; later calls answer 409). */
+async function seed(page: Page) {
+  const me = await (await page.request.get("/api/v1/auth/me")).json();
+  const headers = { "x-csrf-token": me.csrf_token };
+  await page.request.post("/api/v1/vantage6/nodes", { headers, data: {
+    name: "demo-node", scope: "user", api_key: "demo-key", server_url: "https://cotopaxi.vantage6.ai", port: null, api_path: null, task_dir: null,
+    databases: [{ label: "default", uri: "postgresql://reader@db.example.org/clinic", type: "sql", read_only: false }], logging_level: "INFO",
+    encryption: { enabled: false, private_key: null }, policies: { allowed_algorithms: ["^harbor2\\.vantage6\\.ai/.*"], allowed_algorithm_stores: [], allowed_organizations: [], allowed_users: [], allow_either_whitelist_or_store: null },
+    extra_env: {}, extra_mounts: [], extra_hosts: {}, docker_registries: [], image: null,
+  } });
+  const job = { host: "local", container: web, selector: null, tag: null, action: "restart", command: null, image: null, network: null, signal: null, prune: null, max_runtime_secs: null, retries: null, retry_backoff_secs: null };
+  const schedules = await (await page.request.get("/api/v1/schedules")).json();
+  if (schedules.length === 0) {
+    await page.request.post("/api/v1/schedules", { headers, data: { name: "nightly-restart", cron: "30 3 * * MON-FRI", run_at: null, timezone: "UTC", enabled: true, catch_up: false, ...job } });
+  }
+  const hooks = await (await page.request.get("/api/v1/webhooks")).json();
+  if (hooks.length === 0) {
+    await page.request.post("/api/v1/webhooks", { headers, data: { name: "deploy-web", signature: "github", secret: "a-shared-secret-of-some-length", rate_limit_per_minute: 10, ...job, action: "update" } });
+  }
+  const ch = await page.request.post("/api/v1/notifications/channels", { headers, data: { name: "ops-webhook", enabled: true, config: null, url: "generic+https://hooks.example.org/berth" } });
+  if (ch.ok()) {
+    const c = await ch.json();
+    await page.request.post("/api/v1/notifications/rules", { headers, data: { name: "crashes-to-ops", enabled: true, events: ["container_died", "container_oom"], channels: [c.id], hosts: [], tags: [], labels: ["app=demo"], cooldown_secs: 300 } });
+  }
+}
 
 for (const theme of ["light", "dark"] as const) {
   for (const width of [1366, 390]) {
@@ -66,6 +100,7 @@ for (const theme of ["light", "dark"] as const) {
       await page.setViewportSize(size);
       await page.emulateMedia({ colorScheme: theme });
       await login(page);
+      await seed(page);
       for (const p of PAGES) {
         await page.goto(p.path);
         await expect(page.getByRole("heading", { level: 1, name: p.heading })).toBeVisible();

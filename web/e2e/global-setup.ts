@@ -26,7 +26,14 @@ export default async function globalSetup() {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "berth-e2e-"));
   const url = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, BERTH_LOG_LEVEL: "warn", BERTH_LOG_FORMAT: "text" };
+  // vantage6 configurations go to a fresh folder, never the machine's own ~/.config/vantage6
+  const v6 = join(dataDir, "vantage6");
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, BERTH_LOG_LEVEL: "warn", BERTH_LOG_FORMAT: "text",
+    BERTH_V6_USER_CONFIG_DIR: join(v6, "user-config"), BERTH_V6_SYSTEM_CONFIG_DIR: join(v6, "system-config"),
+    BERTH_V6_USER_DATA_DIR: join(v6, "user-data"), BERTH_V6_USER_LOG_DIR: join(v6, "user-log"),
+    BERTH_V6_SYSTEM_DATA_DIR: join(v6, "system-data"),
+  };
   delete env.BERTH_ADMIN_PASSWORD;
   delete env.BERTH_ADMIN_PASSWORD_FILE;
   const child: ChildProcess = spawn(bin, ["serve", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--poll-interval", "1"], {
@@ -55,6 +62,7 @@ export default async function globalSetup() {
   }
   process.env.BERTH_E2E_URL = url;
   process.env.BERTH_E2E_FIRST_PASSWORD = firstPassword;
+  process.env.BERTH_E2E_V6_DIR = v6;
   return async () => {
     child.kill("SIGTERM");
     await new Promise((r) => setTimeout(r, 500));

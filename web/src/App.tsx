@@ -20,6 +20,12 @@ const ApiKeys = lazy(() => import("./pages/ApiKeys"));
 const Sessions = lazy(() => import("./pages/Sessions"));
 const Audit = lazy(() => import("./pages/Audit"));
 const Settings = lazy(() => import("./pages/Settings"));
+const Nodes = lazy(() => import("./pages/Nodes"));
+const NodeNew = lazy(() => import("./pages/NodeNew"));
+const NodeDetail = lazy(() => import("./pages/NodeDetail"));
+const Notifications = lazy(() => import("./pages/Notifications"));
+const Schedules = lazy(() => import("./pages/Schedules"));
+const Webhooks = lazy(() => import("./pages/Webhooks"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { me, checking, expired } = useAuth();
@@ -61,6 +67,12 @@ export function App() {
               <Route path="sessions" element={<Sessions />} />
               <Route path="audit" element={<Audit />} />
               <Route path="settings" element={<Settings />} />
+              <Route path="vantage6/nodes" element={<Nodes />} />
+              <Route path="vantage6/nodes/new" element={<NodeNew />} />
+              <Route path="vantage6/nodes/:name" element={<NodeDetail />} />
+              <Route path="notifications" element={<Notifications />} />
+              <Route path="schedules" element={<Schedules />} />
+              <Route path="webhooks" element={<Webhooks />} />
               <Route path="*" element={<NotFound />} />
             </Route>
           </Routes>

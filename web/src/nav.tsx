@@ -37,10 +37,20 @@ export const NAV: NavSection[] = [
       { to: "/networks", label: "Networks", key: "n", icon: icon("M12 3v6M5 15v-3h14v3M3 15h4v5H3zM10 15h4v5h-4zM17 15h4v5h-4zM9 3h6v6H9z") },
     ],
   },
-  // Automation (schedules, webhooks, notifications) goes here.
+  {
+    title: "Automation",
+    items: [
+      { to: "/schedules", label: "Schedules", roles: ["admin", "operator", "deployer", "viewer"], icon: icon("M12 21a9 9 0 100-18 9 9 0 000 18zM12 7v5l3 2") },
+      { to: "/webhooks", label: "Webhooks", roles: ["admin", "operator", "deployer", "viewer"], icon: icon("M10 14a4 4 0 105.7 0M14 10a4 4 0 10-5.7 0M12 12l4 7M12 12l-4 7M12 12V4") },
+      { to: "/notifications", label: "Notifications", roles: ["admin"], icon: icon("M18 8a6 6 0 10-12 0c0 7-3 9-3 9h18s-3-2-3-9M13.7 21a2 2 0 01-3.4 0") },
+    ],
+  },
   {
     title: "Infrastructure",
-    items: [{ to: "/hosts", label: "Hosts", key: "h", icon: icon("M3 4h18v6H3zM3 14h18v6H3zM7 7h.01M7 17h.01") }],
+    items: [
+      { to: "/hosts", label: "Hosts", key: "h", icon: icon("M3 4h18v6H3zM3 14h18v6H3zM7 7h.01M7 17h.01") },
+      { to: "/vantage6/nodes", label: "vantage6 nodes", roles: ["admin", "operator", "deployer", "viewer"], icon: icon("M12 2l9 5v10l-9 5-9-5V7zM12 12l9-5M12 12v10M12 12L3 7") },
+    ],
   },
   {
     title: "Access",

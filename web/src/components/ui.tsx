@@ -139,13 +139,18 @@ export function fieldOf(e: unknown): string | null {
   return e instanceof ApiError ? e.field : null;
 }
 
+/** Whether an error's field is `name` or inside it (`name.x`, `name[0]`). */
+export function fieldMatches(f: string | null, name: string): boolean {
+  return !!f && (f === name || f.startsWith(`${name}.`) || f.startsWith(`${name}[`));
+}
+
 /** A labelled control; shows the API's error when it names this field (or one inside it). */
 export function Field({ label, name, error, hint, children, className }: {
   label: string; name?: string; error?: unknown; hint?: ReactNode; children: (id: string, invalid: boolean) => ReactNode; className?: string;
 }) {
   const id = useId();
   const f = fieldOf(error);
-  const mine = !!name && !!f && (f === name || f.startsWith(`${name}.`));
+  const mine = !!name && fieldMatches(f, name);
   return (
     <div className={`field${mine ? " field-invalid" : ""}${className ? ` ${className}` : ""}`} data-field={name}>
       <label htmlFor={id}>{label}</label>
@@ -160,7 +165,7 @@ export function Field({ label, name, error, hint, children, className }: {
 export function FormError({ error, fields = [] }: { error: unknown; fields?: string[] }) {
   if (!error) return null;
   const f = fieldOf(error);
-  if (f && fields.some((n) => f === n || f.startsWith(`${n}.`))) return null;
+  if (f && fields.some((n) => fieldMatches(f, n))) return null;
   const d = describeError(error);
   return (
     <div className="form-error" role="alert">

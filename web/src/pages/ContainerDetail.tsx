@@ -6,6 +6,8 @@ import type { ContainerDetail } from "../api/types/ContainerDetail";
 import type { DockerEvent } from "../api/types/DockerEvent";
 import { Confirm, ErrorBox, HostDot, JsonView, Modal, PageHeader, Spinner, StateBadge } from "../components/ui";
 import { LogsView } from "../components/LogsView";
+import { UpdatePanel } from "../components/UpdatePanel";
+import { ContainerTags } from "../components/ContainerTags";
 import { useAuth } from "../lib/auth";
 import { act, containerPath, portLink, portText, removeContainer, type Action } from "../lib/containers";
 import { useDockerEvents } from "../lib/events";
@@ -152,6 +154,13 @@ export default function ContainerDetailPage() {
       </div>
       <div role="tabpanel" className="tabpanel">
         {tab === "overview" && <Overview c={c} />}
+        {tab === "overview" && <ContainerTags host={host} id={c.name} write={can("admin", "operator", "deployer", "user")} />}
+        {tab === "overview" && can("admin", "operator", "deployer", "user") && (
+          <UpdatePanel host={host} id={c.id} onChanged={(newId) => {
+            if (c.id.startsWith(id)) navigate(`/containers/${encodeURIComponent(host)}/${encodeURIComponent(newId)}`, { replace: true });
+            else reload();
+          }} />
+        )}
         {tab === "inspect" && <div className="card json-view"><JsonView value={c} /></div>}
         {tab === "logs" && <LogsView host={host} id={c.id} name={c.name} running={c.running} />}
         {tab === "terminal" && (

@@ -1,12 +1,13 @@
 // The create form: every field of the API's ContainerCreate; an error naming a field is shown
 // at that field.
-import { useState, type FormEvent, type ReactNode } from "react";
+import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { api, seg } from "../api/client";
 import type { ContainerCreate } from "../api/types/ContainerCreate";
 import type { ContainerCreated } from "../api/types/ContainerCreated";
 import type { MountSpec } from "../api/types/MountSpec";
 import type { PortSpec } from "../api/types/PortSpec";
+import { Rows } from "../components/Rows";
 import { Field, FormError, PageHeader, fieldOf } from "../components/ui";
 import { useTitle } from "../lib/hooks";
 import { useHosts } from "../lib/hosts";
@@ -40,27 +41,6 @@ export function splitArgs(s: string): string[] {
 }
 
 interface KV { k: string; v: string }
-
-function Rows<T>({ label, name, rows, setRows, empty, render, error, add }: {
-  label: string; name: string; rows: T[]; setRows: (r: T[]) => void; empty: T; error: unknown;
-  render: (row: T, set: (r: T) => void, i: number) => ReactNode; add: string;
-}) {
-  const f = fieldOf(error);
-  const mine = !!f && (f === name || f.startsWith(`${name}.`));
-  return (
-    <fieldset className={`rows${mine ? " field-invalid" : ""}`} data-field={name}>
-      <legend>{label}</legend>
-      {rows.map((r, i) => (
-        <div className="row-item" key={i}>
-          {render(r, (nr) => setRows(rows.map((x, j) => (j === i ? nr : x))), i)}
-          <button type="button" className="icon-btn" aria-label={`Remove ${label} row ${i + 1}`} onClick={() => setRows(rows.filter((_, j) => j !== i))}>×</button>
-        </div>
-      ))}
-      {mine && <div className="field-error" role="alert">{(error as Error).message}</div>}
-      <button type="button" className="btn btn-ghost btn-sm" onClick={() => setRows([...rows, empty])}>+ {add}</button>
-    </fieldset>
-  );
-}
 
 const toMap = (rows: KV[]) => Object.fromEntries(rows.filter((r) => r.k.trim()).map((r) => [r.k.trim(), r.v]));
 const num = (s: string) => (s.trim() === "" ? null : Number(s));

@@ -1,15 +1,17 @@
 import { useEffect } from "react";
 import { Link } from "react-router";
-import { api } from "../api/client";
+import { ApiError, api } from "../api/client";
 import type { AuditPage } from "../api/types/AuditPage";
 import type { DiskUsage } from "../api/types/DiskUsage";
 import type { Host } from "../api/types/Host";
+import type { NodeList } from "../api/types/NodeList";
 import { Badge, Empty, ErrorBox, HostDot, PageHeader, Spinner } from "../components/ui";
 import { useAuth } from "../lib/auth";
 import { useDockerEvents, useEventFeed, useNow } from "../lib/events";
 import { ago, bytes, plural } from "../lib/format";
 import { useLoad, useTitle } from "../lib/hooks";
 import { refreshHosts, useHosts } from "../lib/hosts";
+import { NODE_READERS } from "../lib/nodes";
 
 const STATUS_TONE = { online: "ok", offline: "bad", unknown: "muted" } as const;
 
@@ -109,6 +111,28 @@ function LiveEvents() {
   );
 }
 
+/** vantage6 nodes at a glance; absent when the API answers 403 (the role cannot read them). */
+function NodesCard() {
+  const nodes = useLoad((signal) => api<NodeList>("/vantage6/nodes", { signal }), []);
+  if (nodes.error instanceof ApiError && nodes.error.status === 403) return null;
+  const d = nodes.data;
+  return (
+    <section className="card" data-testid="nodes-card">
+      <div className="row between">
+        <h2>vantage6 nodes</h2>
+        <Link to="/vantage6/nodes" className="small">All nodes →</Link>
+      </div>
+      {nodes.error && !d ? <ErrorBox error={nodes.error} retry={nodes.reload} /> : !d ? <Spinner /> : (
+        <dl className="kv">
+          <dt>Total</dt><dd>{d.total}</dd>
+          <dt>Running</dt><dd className={d.running ? "text-ok" : undefined}>{d.running}</dd>
+          <dt>Stopped</dt><dd>{d.stopped}</dd>
+        </dl>
+      )}
+    </section>
+  );
+}
+
 function RecentActivity() {
   const audit = useLoad((signal) => api<AuditPage>("/audit", { query: { limit: 8 }, signal }), []);
   const reload = audit.reload;
@@ -162,6 +186,7 @@ export function Dashboard() {
             <LiveEvents />
             {can("admin") ? <RecentActivity /> : null}
             <Resources hosts={hosts} />
+            {can(...NODE_READERS) ? <NodesCard /> : null}
           </div>
         </>
       )}

@@ -1,6 +1,6 @@
 import { useMemo, useState, type FormEvent } from "react";
 import { Link } from "react-router";
-import { api, seg, wsUrl } from "../api/client";
+import { api, seg } from "../api/client";
 import type { ImageSummary } from "../api/types/ImageSummary";
 import type { PruneResult } from "../api/types/PruneResult";
 import type { Task } from "../api/types/Task";
@@ -9,30 +9,8 @@ import { Confirm, Empty, ErrorBox, Field, FormError, PageHeader, Spinner } from 
 import { useAuth } from "../lib/auth";
 import { ago, bytes, plural, shortId } from "../lib/format";
 import { useLoad, useTitle } from "../lib/hooks";
+import { followTask } from "../lib/tasks";
 import { useToast } from "../lib/toast";
-
-/** Follows a background task over its WebSocket until it ends. */
-function followTask(id: string, onUpdate: (t: Task) => void): Promise<Task> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(wsUrl(`/tasks/${seg(id)}`));
-    let last: Task | null = null;
-    ws.onmessage = (m) => {
-      try {
-        const t = JSON.parse(String(m.data)) as Task;
-        if (t.type !== "task") return;
-        last = t;
-        onUpdate(t);
-        if (t.status === "succeeded" || t.status === "failed") {
-          ws.close();
-          resolve(t);
-        }
-      } catch {
-        // ignore
-      }
-    };
-    ws.onclose = () => (last && (last.status === "succeeded" || last.status === "failed") ? resolve(last) : reject(new Error("the progress stream closed early")));
-  });
-}
 
 function PullForm({ host, onDone }: { host: string; onDone: () => void }) {
   const toast = useToast();

@@ -1,0 +1,118 @@
+// Webhooks: a secret URL that runs a job when called (e.g. from CI after an image push). The
+// token is shown once, at creation.
+import { useState, type FormEvent } from "react";
+import { api } from "../api/client";
+import type { SignatureCheck } from "../api/types/SignatureCheck";
+import type { Webhook } from "../api/types/Webhook";
+import type { WebhookCreate } from "../api/types/WebhookCreate";
+import type { WebhookCreated } from "../api/types/WebhookCreated";
+import { Badge, Confirm, CopyButton, Empty, ErrorBox, Field, FormError, Modal, PageHeader, Spinner } from "../components/ui";
+import { useAuth } from "../lib/auth";
+import { ago, plural } from "../lib/format";
+import { useLoad, useTitle } from "../lib/hooks";
+import { useToast } from "../lib/toast";
+import { Runs, targetText, useJobFields } from "./Schedules";
+
+function WebhookForm({ onCreated }: { onCreated: (w: WebhookCreated) => void }) {
+  const [error, setError] = useState<unknown>(null);
+  const [name, setName] = useState("");
+  const [signature, setSignature] = useState<SignatureCheck>("none");
+  const [secret, setSecret] = useState("");
+  const [rate, setRate] = useState("10");
+  const { job, fields } = useJobFields(error);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    const body: WebhookCreate = { name: name.trim(), signature, secret: signature === "none" ? null : secret, rate_limit_per_minute: rate.trim() === "" ? null : Number(rate), ...job };
+    try {
+      onCreated(await api<WebhookCreated>("/webhooks", { method: "POST", body }));
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <form className="stack" onSubmit={submit} noValidate>
+      <Field label="Name" name="name" error={error} hint="e.g. deploy-web">{(id) => <input id={id} required value={name} onChange={(e) => setName(e.target.value)} />}</Field>
+      <div className="row wrap">
+        <Field label="Signature check" name="signature" error={error}>
+          {(id) => <select id={id} value={signature} onChange={(e) => setSignature(e.target.value as SignatureCheck)}><option value="none">none</option><option value="github">GitHub (X-Hub-Signature-256)</option><option value="gitlab">GitLab (X-Gitlab-Token)</option></select>}
+        </Field>
+        <Field label="Calls per minute" name="rate_limit_per_minute" error={error}>{(id) => <input id={id} inputMode="numeric" value={rate} onChange={(e) => setRate(e.target.value)} />}</Field>
+      </div>
+      {signature !== "none" && (
+        <Field label="Shared secret" name="secret" error={error} hint="The secret set in the GitHub or GitLab webhook.">{(id) => <input id={id} type="password" autoComplete="off" value={secret} onChange={(e) => setSecret(e.target.value)} />}</Field>
+      )}
+      {fields}
+      <FormError error={error} fields={["name", "signature", "secret", "rate_limit_per_minute", "host", "container", "selector", "tag", "action", "image", "command", "retries"]} />
+      <div className="row end"><button className="btn btn-primary">Create webhook</button></div>
+    </form>
+  );
+}
+
+export default function Webhooks() {
+  useTitle("Webhooks");
+  const { can } = useAuth();
+  const toast = useToast();
+  const list = useLoad((signal) => api<Webhook[]>("/webhooks", { signal }), []);
+  const [creating, setCreating] = useState(false);
+  const [created, setCreated] = useState<WebhookCreated | null>(null);
+  const [history, setHistory] = useState<Webhook | null>(null);
+  const [removing, setRemoving] = useState<Webhook | null>(null);
+  const write = can("admin", "operator");
+  const url = created ? `${location.origin}${created.path}` : "";
+  return (
+    <div className="page">
+      <PageHeader title="Webhooks" sub={list.data ? plural(list.data.length, "webhook") : undefined}>
+        {write && <button className="btn btn-primary" onClick={() => { setCreated(null); setCreating(true); }}>New webhook</button>}
+      </PageHeader>
+      {list.error && !list.data ? <ErrorBox error={list.error} retry={list.reload} /> : !list.data ? <Spinner /> : list.data.length === 0 ? <Empty title="No webhooks">A URL your CI can call to update or restart containers.</Empty> : (
+        <div className="table-wrap">
+          <table className="table">
+            <thead><tr><th>Name</th><th className="hide-sm">Action</th><th className="hide-sm">Check</th><th>Last call</th><th><span className="sr-only">Actions</span></th></tr></thead>
+            <tbody>
+              {list.data.map((w) => (
+                <tr key={w.id} data-webhook={w.name}>
+                  <td><b>{w.name}</b><div className="muted small mono">{w.token_prefix}…</div></td>
+                  <td className="hide-sm small">{w.action} · {targetText(w)}</td>
+                  <td className="hide-sm">{w.signature === "none" ? <Badge>none</Badge> : <Badge tone="ok">{w.signature}</Badge>} <span className="muted small">{w.rate_limit_per_minute}/min</span></td>
+                  <td className="small">{w.last_triggered_at ? `${ago(w.last_triggered_at)} · ${w.trigger_count}×` : <span className="muted">never</span>}</td>
+                  <td className="actions">
+                    <div className="btn-group">
+                      <button className="btn btn-sm" onClick={() => setHistory(w)}>History</button>
+                      {write && <button className="btn btn-sm btn-danger" onClick={() => setRemoving(w)}>Delete</button>}
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Modal title={created ? "Webhook created" : "New webhook"} open={creating} onClose={() => setCreating(false)} wide>
+        {created ? (
+          <div className="stack">
+            <div className="notice notice-warn">Copy the URL now: its token is shown only this once.</div>
+            <div className="secret mono" data-testid="webhook-url">{url}</div>
+            <div className="muted small">Call it with <span className="mono">curl -X POST {url}</span></div>
+            <div className="row end"><CopyButton text={url} /><button className="btn btn-primary" onClick={() => setCreating(false)}>Done</button></div>
+          </div>
+        ) : creating && <WebhookForm onCreated={(w) => { setCreated(w); list.reload(); toast.ok(`Created webhook ${w.webhook.name}`); }} />}
+      </Modal>
+      <Modal title={`Runs of ${history?.name ?? ""}`} open={!!history} onClose={() => setHistory(null)} wide>
+        {history && <Runs path={`/webhooks/${history.id}/runs`} />}
+      </Modal>
+      <Confirm open={!!removing} title={`Delete ${removing?.name ?? ""}?`} danger confirmLabel="Delete" body="Calls to its URL stop working."
+        onClose={() => setRemoving(null)}
+        onConfirm={async () => {
+          try {
+            await api(`/webhooks/${removing?.id}`, { method: "DELETE" });
+            toast.ok("Webhook deleted");
+            setRemoving(null);
+            list.reload();
+          } catch (e) {
+            toast.error(e, "Could not delete");
+          }
+        }} />
+    </div>
+  );
+}
