@@ -91,7 +91,7 @@ export default function NodeNew() {
   return (
     <div className="page">
       <nav className="crumbs" aria-label="Breadcrumb"><Link to="/vantage6/nodes">vantage6 nodes</Link> / <span>New</span></nav>
-      <PageHeader title="New vantage6 node" sub="Writes the node's configuration file, as `v6 node new` does. Start it from its page." />
+      <PageHeader title="New vantage6 node" sub={<>Writes the node's configuration file, as <code>v6 node new</code> does. Start it from its page.</>} />
       <form className="form-grid" onSubmit={submit} noValidate>
         <section className="card stack">
           <h2>Node</h2>
