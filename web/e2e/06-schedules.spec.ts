@@ -1,6 +1,7 @@
 // Schedules, webhooks and tags in the UI, against the real server and engine: the cron field reads
 // back in words and the API's next five runs are listed; "Run now" restarts the container and the
-// run shows in the history; a webhook's URL is shown once and works; a container gets a tag.
+// run shows in the history; a webhook's URL is shown once and works; a container gets a tag,
+// which the containers table shows and filters by.
 import { expect, test } from "@playwright/test";
 import { IMAGE, docker, login, unique } from "./helpers";
 
@@ -73,6 +74,13 @@ test("a container gets a new tag from its page", async ({ page }) => {
     await page.getByRole("dialog").getByLabel("New tag").fill(tag);
     await page.getByRole("dialog").getByRole("button", { name: "Save" }).click();
     await expect(card).toContainText(tag);
+    // The containers table shows the tag under the name and filters by it.
+    await page.goto(`/containers?tag=${tag}`);
+    const table = page.getByTestId("container-table");
+    await expect(table.locator(`[data-name="${box}"]`)).toContainText(tag);
+    await expect(table.locator(".vbody [role=row]")).toHaveCount(1);
+    await expect(page.getByRole("combobox", { name: "Tag", exact: true })).toHaveValue(tag);
+    await page.screenshot({ path: "e2e/screenshots/containers-tag-filter-light-1366.png" });
   } finally {
     try {
       docker("rm", "-f", box);

@@ -5,9 +5,11 @@ import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useSta
 import { Link, useSearchParams } from "react-router";
 import { api } from "../api/client";
 import type { AllContainers } from "../api/types/AllContainers";
+import type { ContainerMeta } from "../api/types/ContainerMeta";
 import type { ContainerSummary } from "../api/types/ContainerSummary";
 import type { DockerEvent } from "../api/types/DockerEvent";
 import type { Host } from "../api/types/Host";
+import type { Tag } from "../api/types/Tag";
 import { Confirm, Empty, ErrorBox, HostDot, PageHeader, Spinner, StateBadge } from "../components/ui";
 import { useAuth } from "../lib/auth";
 import { act, portLink, portText, removeContainer, runAll, stateAfter, type Action } from "../lib/containers";
@@ -33,6 +35,9 @@ function matchesLabel(c: ContainerSummary, filter: string) {
 interface RowProps {
   c: ContainerSummary;
   host: Host | undefined;
+  /** Tags and web-UI link Berth keeps for this container (by host and name). */
+  meta: ContainerMeta | undefined;
+  tagColors: Map<string, string>;
   selected: boolean;
   operate: boolean;
   start: number;
@@ -41,7 +46,7 @@ interface RowProps {
 }
 
 /** One row; memoized so scrolling re-renders only rows that come into view. */
-const Row = memo(function Row({ c, host, selected, operate, start, index, toggle }: RowProps) {
+const Row = memo(function Row({ c, host, meta, tagColors, selected, operate, start, index, toggle }: RowProps) {
   const k = key(c);
   const published = c.ports.filter((p) => p.host_port);
   return (
@@ -57,7 +62,15 @@ const Row = memo(function Row({ c, host, selected, operate, start, index, toggle
       </div>
       <div role="cell" className="cell cell-name">
         <Link to={`/containers/${encodeURIComponent(c.host)}/${encodeURIComponent(c.name || c.id)}`} className="ellipsis strong">{c.name}</Link>
-        <span className="muted small mono">{c.id.slice(0, 12)}</span>
+        <span className="row-meta">
+          <span className="muted small mono">{c.id.slice(0, 12)}</span>
+          {meta?.tags.map((t) => (
+            <span key={t} className="tag-mini" title={`Tag ${t}`}>
+              <span className="dot" style={{ background: tagColors.get(t) ?? "var(--muted)" }} aria-hidden="true" />{t}
+            </span>
+          ))}
+          {meta?.web_url && <a className="small" href={meta.web_url} target="_blank" rel="noreferrer" title={meta.web_url}>web UI ↗</a>}
+        </span>
       </div>
       <div role="cell" className="cell cell-host"><HostDot name={c.host} color={host?.color} /></div>
       <div role="cell" className="cell cell-state">
@@ -80,8 +93,9 @@ const Row = memo(function Row({ c, host, selected, operate, start, index, toggle
 });
 
 /** The scrolling part of the table: only rows in view (plus a few) are in the DOM. */
-function VirtualBody({ rows, selected, hostMap, operate, toggle }: {
-  rows: ContainerSummary[]; selected: Set<string>; hostMap: Map<string, Host>; operate: boolean; toggle: (k: string) => void;
+function VirtualBody({ rows, selected, hostMap, metaMap, tagColors, operate, toggle }: {
+  rows: ContainerSummary[]; selected: Set<string>; hostMap: Map<string, Host>; metaMap: Map<string, ContainerMeta>;
+  tagColors: Map<string, string>; operate: boolean; toggle: (k: string) => void;
 }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const virt = useVirtualizer({
@@ -97,7 +111,7 @@ function VirtualBody({ rows, selected, hostMap, operate, toggle }: {
         {virt.getVirtualItems().map((vi) => {
           const c = rows[vi.index];
           return (
-            <Row key={key(c)} c={c} host={hostMap.get(c.host)} selected={selected.has(key(c))} operate={operate}
+            <Row key={key(c)} c={c} host={hostMap.get(c.host)} meta={metaMap.get(`${c.host}/${c.name}`)} tagColors={tagColors} selected={selected.has(key(c))} operate={operate}
               start={vi.start} index={vi.index} toggle={toggle} />
           );
         })}
@@ -117,6 +131,7 @@ export function ContainersPage() {
   const deferredQ = useDeferredValue(q);
   const hostF = params.get("host") ?? "";
   const statusF = params.get("status") ?? "";
+  const tagF = params.get("tag") ?? "";
   const [labelF, setLabelF] = useState(params.get("label") ?? "");
   const sort = (params.get("sort") as SortKey) ?? "name";
   const order = params.get("order") === "desc" ? "desc" : "asc";
@@ -138,6 +153,14 @@ export function ContainersPage() {
   }, [q, labelF, setParam]);
 
   const list = useLoad((signal) => api<AllContainers>("/containers", { query: { all: true }, signal }), []);
+  // Tags and web-UI links are extras: the table works without them.
+  const tags = useLoad((signal) => api<Tag[]>("/tags", { signal }), []);
+  const metas = useLoad((signal) => api<ContainerMeta[]>("/container-meta", { signal }), []);
+  const metaMap = useMemo(
+    () => new Map((metas.data ?? []).map((m) => [`${m.host}/${m.container}`, m] as [string, ContainerMeta])),
+    [metas.data],
+  );
+  const tagColors = useMemo(() => new Map((tags.data ?? []).map((t) => [t.name, t.color] as [string, string])), [tags.data]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [confirmRemove, setConfirmRemove] = useState(false);
   const [force, setForce] = useState(false);
@@ -171,6 +194,7 @@ export function ContainersPage() {
       (!hostF || c.host === hostF)
       && (!statusF || (statusF === "stopped" ? ["exited", "created", "dead"].includes(c.state) : c.state === statusF))
       && matchesLabel(c, labelF)
+      && (!tagF || (metaMap.get(`${c.host}/${c.name}`)?.tags.includes(tagF) ?? false))
       && (!needle || c.name.toLowerCase().includes(needle) || c.image.toLowerCase().includes(needle)
         || c.id.startsWith(needle) || Object.entries(c.labels).some(([k, v]) => `${k}=${v}`.toLowerCase().includes(needle))));
     const dir = order === "asc" ? 1 : -1;
@@ -181,7 +205,7 @@ export function ContainersPage() {
       const vb = val(b);
       return (va < vb ? -1 : va > vb ? 1 : a.name.localeCompare(b.name)) * dir;
     });
-  }, [all, deferredQ, hostF, statusF, labelF, sort, order]);
+  }, [all, deferredQ, hostF, statusF, labelF, tagF, metaMap, sort, order]);
 
   // Drop selections that left the view.
   useEffect(() => {
@@ -261,6 +285,12 @@ export function ContainersPage() {
           <option value="restarting">Restarting</option>
           <option value="dead">Dead</option>
         </select>
+        {(tags.data?.length ?? 0) > 0 && (
+          <select aria-label="Tag" value={tagF} onChange={(e) => setParam("tag", e.target.value)}>
+            <option value="">Any tag</option>
+            {tags.data!.map((t) => <option key={t.name} value={t.name}>{t.name}</option>)}
+          </select>
+        )}
         <input aria-label="Label filter" placeholder="label or label=value" value={labelF} onChange={(e) => setLabelF(e.target.value)} />
       </div>
       {offline.length > 0 && (
@@ -305,7 +335,7 @@ export function ContainersPage() {
               {all.length === 0 ? <Link to="/containers/new">Create one</Link> : "Change the search or the filters."}
             </Empty>
           ) : (
-            <VirtualBody rows={rows} selected={selected} hostMap={hostMap} operate={operate} toggle={toggle} />
+            <VirtualBody rows={rows} selected={selected} hostMap={hostMap} metaMap={metaMap} tagColors={tagColors} operate={operate} toggle={toggle} />
           )}
         </div>
       )}
