@@ -32,6 +32,16 @@ test("a schedule is created with its cron in words, lists its next five runs, an
       await row.getByRole("button", { name: "History" }).click();
       return (await page.getByTestId("runs").textContent()) ?? "";
     }, { timeout: 20_000 }).toContain("succeeded");
+    await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
+
+    // Edit: the form starts from the schedule as stored, and the list shows the change.
+    await row.getByRole("button", { name: "Edit" }).click();
+    const edit = page.getByRole("dialog");
+    await expect(edit.getByLabel("Container")).toHaveValue(box);
+    await edit.getByLabel("Cron", { exact: true }).fill("15 4 * * *");
+    await edit.getByRole("button", { name: "Save schedule" }).click();
+    await expect(row).toContainText("15 4 * * *");
+    await expect(row).toContainText("restart");
   } finally {
     try {
       docker("rm", "-f", box);

@@ -26,6 +26,12 @@ export function targetText(j: { host: string; container: string | null; selector
 /** Splits a command line on spaces, keeping quoted parts together. */
 const argv = (s: string) => (s.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((a) => a.replace(/^["']|["']$/g, ""));
 
+/** The other way: a command for the input box, quoting parts with spaces. */
+const commandLine = (args: string[] | null) => (args ?? []).map((a) => (/\s/.test(a) ? (a.includes('"') ? `'${a}'` : `"${a}"`) : a)).join(" ");
+
+/** The job fields a stored schedule or webhook has (what an edit starts from). */
+export type JobInitial = Pick<Schedule, "host" | "container" | "selector" | "tag" | "action" | "command" | "image" | "network" | "signal" | "prune" | "max_runtime_secs" | "retries" | "retry_backoff_secs">;
+
 export function Runs({ path }: { path: string }) {
   const runs = useLoad((signal) => api<ScheduleRuns>(path, { query: { limit: 50 }, signal }), [path]);
   if (runs.error && !runs.data) return <ErrorBox error={runs.error} retry={runs.reload} />;
@@ -51,19 +57,21 @@ export function Runs({ path }: { path: string }) {
 }
 
 /** The job part of a schedule or webhook form: target, action and its options. */
-export function useJobFields(error: unknown) {
+export function useJobFields(error: unknown, initial?: JobInitial) {
   const { hosts } = useHosts();
-  const [host, setHost] = useState("local");
-  const [by, setBy] = useState<"container" | "label" | "tag">("container");
-  const [target, setTarget] = useState("");
-  const [action, setAction] = useState<JobAction>("restart");
-  const [command, setCommand] = useState("");
-  const [image, setImage] = useState("");
-  const [retries, setRetries] = useState("0");
+  const [host, setHost] = useState(initial?.host ?? "local");
+  const [by, setBy] = useState<"container" | "label" | "tag">(initial?.selector ? "label" : initial?.tag ? "tag" : "container");
+  const [target, setTarget] = useState(initial?.container ?? initial?.selector?.label ?? initial?.tag ?? "");
+  const [action, setAction] = useState<JobAction>(initial?.action ?? "restart");
+  const [command, setCommand] = useState(commandLine(initial?.command ?? null));
+  const [image, setImage] = useState(initial?.image ?? "");
+  const [retries, setRetries] = useState(String(initial?.retries ?? 0));
+  // What the form does not show (set through the API) is kept as it was.
   const job = {
     host, container: by === "container" ? target.trim() || null : null, selector: by === "label" ? { label: target.trim() } : null, tag: by === "tag" ? target.trim() || null : null,
     action, command: (action === "exec" || action === "run") && command.trim() ? argv(command) : null, image: action === "run" ? image.trim() || null : null,
-    network: null, signal: null, prune: null, max_runtime_secs: null, retries: retries.trim() === "" ? null : Number(retries), retry_backoff_secs: null,
+    network: initial?.network ?? null, signal: initial?.signal ?? null, prune: initial?.prune ?? null, max_runtime_secs: initial?.max_runtime_secs ?? null,
+    retries: retries.trim() === "" ? null : Number(retries), retry_backoff_secs: initial?.retry_backoff_secs ?? null,
   };
   const fields = (
     <>
@@ -96,24 +104,34 @@ export function useJobFields(error: unknown) {
   return { job, fields };
 }
 
-function ScheduleForm({ onDone }: { onDone: () => void }) {
+/** `datetime-local` text (local time) of an ISO time. */
+const localInput = (iso: string) => {
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+};
+
+/** Creates a schedule, or edits `initial` (a full replace, as the API's PUT is). */
+function ScheduleForm({ initial, onDone }: { initial?: Schedule; onDone: () => void }) {
   const toast = useToast();
   const [error, setError] = useState<unknown>(null);
-  const [name, setName] = useState("");
-  const [once, setOnce] = useState(false);
-  const [cron, setCron] = useState("0 3 * * *");
-  const [runAt, setRunAt] = useState("");
-  const [tz, setTz] = useState(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
-  const [catchUp, setCatchUp] = useState(false);
-  const { job, fields } = useJobFields(error);
+  const [name, setName] = useState(initial?.name ?? "");
+  const [once, setOnce] = useState(!!initial?.run_at && !initial.cron);
+  const [cron, setCron] = useState(initial?.cron ?? "0 3 * * *");
+  const [runAt, setRunAt] = useState(initial?.run_at ? localInput(initial.run_at) : "");
+  const [tz, setTz] = useState(() => initial?.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone);
+  const [catchUp, setCatchUp] = useState(initial?.catch_up ?? false);
+  const { job, fields } = useJobFields(error, initial);
   const words = describeCron(cron);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
-    const body: ScheduleCreate = { name: name.trim(), cron: once ? null : cron.trim(), run_at: once && runAt ? new Date(runAt).toISOString() : null, timezone: tz.trim() || null, enabled: true, catch_up: catchUp, ...job };
+    const body: ScheduleCreate = { name: name.trim(), cron: once ? null : cron.trim(), run_at: once && runAt ? new Date(runAt).toISOString() : null, timezone: tz.trim() || null, enabled: initial?.enabled ?? true, catch_up: catchUp, ...job };
     try {
-      const s = await api<Schedule>("/schedules", { method: "POST", body });
-      toast.ok(`Created schedule ${s.name}`);
+      const s = initial
+        ? await api<Schedule>(`/schedules/${initial.id}`, { method: "PUT", body })
+        : await api<Schedule>("/schedules", { method: "POST", body });
+      toast.ok(initial ? `Saved schedule ${s.name}` : `Created schedule ${s.name}`);
       onDone();
     } catch (err) {
       setError(err);
@@ -134,7 +152,7 @@ function ScheduleForm({ onDone }: { onDone: () => void }) {
       {fields}
       <label className="check"><input type="checkbox" checked={catchUp} onChange={(e) => setCatchUp(e.target.checked)} /> After downtime, run once for what was missed</label>
       <FormError error={error} fields={["name", "cron", "run_at", "timezone", "host", "container", "selector", "tag", "action", "image", "command", "retries"]} />
-      <div className="row end"><button className="btn btn-primary">Create schedule</button></div>
+      <div className="row end"><button className="btn btn-primary">{initial ? "Save schedule" : "Create schedule"}</button></div>
     </form>
   );
 }
@@ -146,6 +164,7 @@ export default function Schedules() {
   const list = useLoad((signal) => api<Schedule[]>("/schedules", { signal }), []);
   const [creating, setCreating] = useState(false);
   const [history, setHistory] = useState<Schedule | null>(null);
+  const [editing, setEditing] = useState<Schedule | null>(null);
   const [removing, setRemoving] = useState<Schedule | null>(null);
   const write = can("admin", "operator");
   const call = async (s: Schedule, what: "run" | "enable" | "disable") => {
@@ -176,6 +195,7 @@ export default function Schedules() {
                   <td className="actions">
                     <div className="btn-group">
                       <button className="btn btn-sm" onClick={() => setHistory(s)}>History</button>
+                      {write && <button className="btn btn-sm" onClick={() => setEditing(s)}>Edit</button>}
                       {write && <button className="btn btn-sm" onClick={() => call(s, "run")}>Run now</button>}
                       {write && <button className="btn btn-sm" onClick={() => call(s, s.enabled ? "disable" : "enable")}>{s.enabled ? "Disable" : "Enable"}</button>}
                       {write && <button className="btn btn-sm btn-danger" onClick={() => setRemoving(s)}>Delete</button>}
@@ -189,6 +209,9 @@ export default function Schedules() {
       )}
       <Modal title="New schedule" open={creating} onClose={() => setCreating(false)} wide>
         {creating && <ScheduleForm onDone={() => { setCreating(false); list.reload(); }} />}
+      </Modal>
+      <Modal title={`Edit ${editing?.name ?? ""}`} open={!!editing} onClose={() => setEditing(null)} wide>
+        {editing && <ScheduleForm key={editing.id} initial={editing} onDone={() => { setEditing(null); list.reload(); }} />}
       </Modal>
       <Modal title={`Runs of ${history?.name ?? ""}`} open={!!history} onClose={() => setHistory(null)} wide>
         {history && <Runs path={`/schedules/${history.id}/runs`} />}

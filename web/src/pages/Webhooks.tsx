@@ -13,19 +13,21 @@ import { useLoad, useTitle } from "../lib/hooks";
 import { useToast } from "../lib/toast";
 import { Runs, targetText, useJobFields } from "./Schedules";
 
-function WebhookForm({ onCreated }: { onCreated: (w: WebhookCreated) => void }) {
+/** Creates a webhook, or edits `initial` (a full replace; the token stays, a secret is asked for again). */
+function WebhookForm({ initial, onCreated, onSaved }: { initial?: Webhook; onCreated?: (w: WebhookCreated) => void; onSaved?: (w: Webhook) => void }) {
   const [error, setError] = useState<unknown>(null);
-  const [name, setName] = useState("");
-  const [signature, setSignature] = useState<SignatureCheck>("none");
+  const [name, setName] = useState(initial?.name ?? "");
+  const [signature, setSignature] = useState<SignatureCheck>(initial?.signature ?? "none");
   const [secret, setSecret] = useState("");
-  const [rate, setRate] = useState("10");
-  const { job, fields } = useJobFields(error);
+  const [rate, setRate] = useState(String(initial?.rate_limit_per_minute ?? 10));
+  const { job, fields } = useJobFields(error, initial);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
     const body: WebhookCreate = { name: name.trim(), signature, secret: signature === "none" ? null : secret, rate_limit_per_minute: rate.trim() === "" ? null : Number(rate), ...job };
     try {
-      onCreated(await api<WebhookCreated>("/webhooks", { method: "POST", body }));
+      if (initial) onSaved?.(await api<Webhook>(`/webhooks/${initial.id}`, { method: "PUT", body }));
+      else onCreated?.(await api<WebhookCreated>("/webhooks", { method: "POST", body }));
     } catch (err) {
       setError(err);
     }
@@ -40,11 +42,11 @@ function WebhookForm({ onCreated }: { onCreated: (w: WebhookCreated) => void }) 
         <Field label="Calls per minute" name="rate_limit_per_minute" error={error}>{(id) => <input id={id} inputMode="numeric" value={rate} onChange={(e) => setRate(e.target.value)} />}</Field>
       </div>
       {signature !== "none" && (
-        <Field label="Shared secret" name="secret" error={error} hint="The secret set in the GitHub or GitLab webhook.">{(id) => <input id={id} type="password" autoComplete="off" value={secret} onChange={(e) => setSecret(e.target.value)} />}</Field>
+        <Field label="Shared secret" name="secret" error={error} hint={initial ? "Never shown: enter it again to keep the check." : "The secret set in the GitHub or GitLab webhook."}>{(id) => <input id={id} type="password" autoComplete="off" value={secret} onChange={(e) => setSecret(e.target.value)} />}</Field>
       )}
       {fields}
       <FormError error={error} fields={["name", "signature", "secret", "rate_limit_per_minute", "host", "container", "selector", "tag", "action", "image", "command", "retries"]} />
-      <div className="row end"><button className="btn btn-primary">Create webhook</button></div>
+      <div className="row end"><button className="btn btn-primary">{initial ? "Save webhook" : "Create webhook"}</button></div>
     </form>
   );
 }
@@ -57,6 +59,7 @@ export default function Webhooks() {
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<WebhookCreated | null>(null);
   const [history, setHistory] = useState<Webhook | null>(null);
+  const [editing, setEditing] = useState<Webhook | null>(null);
   const [removing, setRemoving] = useState<Webhook | null>(null);
   const write = can("admin", "operator");
   const url = created ? `${location.origin}${created.path}` : "";
@@ -79,6 +82,7 @@ export default function Webhooks() {
                   <td className="actions">
                     <div className="btn-group">
                       <button className="btn btn-sm" onClick={() => setHistory(w)}>History</button>
+                      {write && <button className="btn btn-sm" onClick={() => setEditing(w)}>Edit</button>}
                       {write && <button className="btn btn-sm btn-danger" onClick={() => setRemoving(w)}>Delete</button>}
                     </div>
                   </td>
@@ -97,6 +101,9 @@ export default function Webhooks() {
             <div className="row end"><CopyButton text={url} /><button className="btn btn-primary" onClick={() => setCreating(false)}>Done</button></div>
           </div>
         ) : creating && <WebhookForm onCreated={(w) => { setCreated(w); list.reload(); toast.ok(`Created webhook ${w.webhook.name}`); }} />}
+      </Modal>
+      <Modal title={`Edit ${editing?.name ?? ""}`} open={!!editing} onClose={() => setEditing(null)} wide>
+        {editing && <WebhookForm key={editing.id} initial={editing} onSaved={(w) => { setEditing(null); list.reload(); toast.ok(`Saved webhook ${w.name}`); }} />}
       </Modal>
       <Modal title={`Runs of ${history?.name ?? ""}`} open={!!history} onClose={() => setHistory(null)} wide>
         {history && <Runs path={`/webhooks/${history.id}/runs`} />}
