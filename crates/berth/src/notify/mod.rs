@@ -53,7 +53,8 @@ pub struct Notifier {
 struct Inner {
     store: Store,
     secrets: Arc<SecretBox>,
-    client: reqwest::Client,
+    /// Made at the first send: its TLS roots cost memory an idle server need not hold.
+    client: std::sync::OnceLock<reqwest::Client>,
     policy: Policy,
     /// Last send per (rule, event key), for cooldowns.
     cooldowns: Mutex<HashMap<(i64, String), Instant>>,
@@ -78,19 +79,11 @@ impl Notifier {
         policy: Policy,
         shutdown: CancellationToken,
     ) -> Arc<Self> {
-        let client = reqwest::Client::builder()
-            .timeout(policy.timeout)
-            .connect_timeout(policy.timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("berth/", env!("CARGO_PKG_VERSION")))
-            // A redirect could carry a webhook's token to another host.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default();
         let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
         let inner = Arc::new(Inner {
             store,
             secrets,
-            client,
+            client: std::sync::OnceLock::new(),
             policy,
             cooldowns: Mutex::new(HashMap::new()),
             sends: Arc::new(Semaphore::new(MAX_CONCURRENT_SENDS)),
@@ -325,7 +318,17 @@ impl Inner {
             attempts: self.policy.attempts.min(max_attempts),
             ..self.policy
         };
-        let outcome = send::deliver(&self.client, config, &msg, policy, &self.shutdown).await;
+        let client = self.client.get_or_init(|| {
+            reqwest::Client::builder()
+                .timeout(self.policy.timeout)
+                .connect_timeout(self.policy.timeout.min(Duration::from_secs(10)))
+                .user_agent(concat!("berth/", env!("CARGO_PKG_VERSION")))
+                // A redirect could carry a webhook's token to another host.
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default()
+        });
+        let outcome = send::deliver(client, config, &msg, policy, &self.shutdown).await;
         let counter = if outcome.ok { &self.sent } else { &self.failed };
         counter.fetch_add(1, Ordering::Relaxed);
         if outcome.ok {
