@@ -18,7 +18,6 @@ test.beforeAll(() => {
     input: names.join("\n"),
     stdio: ["pipe", "inherit", "inherit"],
   });
-  console.log(`created ${docker("ps", "-aq", "--filter", `label=${label}`).split("\n").filter(Boolean).length} containers (${label})`);
 });
 
 test.afterAll(() => {

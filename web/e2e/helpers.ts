@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync, readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { expect, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 
 export const ADMIN = "admin";
 /** The one-time password the fresh server logged (see global-setup.ts). */
@@ -36,12 +36,12 @@ export async function login(page: Page) {
   await expect(dashboard).toBeVisible();
 }
 
-/** Numbers the tests measured, gathered in one file for the report. */
+/** Numbers the tests measured: gathered in one file, and shown in the test report. Call it inside a test. */
 export function record(key: string, value: unknown) {
   const file = join(import.meta.dirname, "..", "test-results", "metrics.json");
   mkdirSync(join(import.meta.dirname, "..", "test-results"), { recursive: true });
   const all = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
   all[key] = value;
   writeFileSync(file, JSON.stringify(all, null, 2));
-  console.log(`[metric] ${key} = ${JSON.stringify(value)}`);
+  test.info().annotations.push({ type: "metric", description: `${key} = ${JSON.stringify(value)}` });
 }
