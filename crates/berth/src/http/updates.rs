@@ -98,7 +98,7 @@ pub async fn update(
         match update_container(&host, &p.id, opts).await {
             Ok(outcome) => {
                 if outcome.status == UpdateStatus::Updated {
-                    notifier.publish(applied(&outcome));
+                    notifier.publish(NotifyEvent::update_applied(&outcome));
                 }
                 let result = serde_json::to_value(&outcome).unwrap_or_default();
                 if outcome.status == UpdateStatus::RolledBack {
@@ -116,15 +116,7 @@ pub async fn update(
 /// Tells the notifier about an applied update.
 fn tell(state: &AppState, outcome: &UpdateOutcome) {
     if outcome.status == UpdateStatus::Updated {
-        state.notifier.publish(applied(outcome));
-    }
-}
-
-fn applied(outcome: &UpdateOutcome) -> NotifyEvent {
-    NotifyEvent::UpdateApplied {
-        host: outcome.host.clone(),
-        container: outcome.name.clone(),
-        image: outcome.image.clone(),
+        state.notifier.publish(NotifyEvent::update_applied(outcome));
     }
 }
 

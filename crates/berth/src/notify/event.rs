@@ -289,6 +289,17 @@ impl NotifyEvent {
     }
 }
 
+impl NotifyEvent {
+    /// The event for an update that recreated a container on a newer image.
+    pub fn update_applied(outcome: &berth_api::updates::UpdateOutcome) -> Self {
+        Self::UpdateApplied {
+            host: outcome.host.clone(),
+            container: outcome.name.clone(),
+            image: outcome.image.clone(),
+        }
+    }
+}
+
 /// The label whose comma-separated value lists a container's tags.
 pub const TAGS_LABEL: &str = "berth.tags";
 

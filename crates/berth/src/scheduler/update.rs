@@ -37,11 +37,7 @@ impl ActionRunner for SafeUpdate {
             match outcome.status {
                 UpdateStatus::UpToDate => Ok(format!("{}: up to date", outcome.name)),
                 UpdateStatus::Updated => {
-                    notifier.publish(NotifyEvent::UpdateApplied {
-                        host: outcome.host.clone(),
-                        container: outcome.name.clone(),
-                        image: outcome.image.clone(),
-                    });
+                    notifier.publish(NotifyEvent::update_applied(&outcome));
                     Ok(format!(
                         "{}: updated to {} ({})",
                         outcome.name, outcome.image, outcome.message
