@@ -106,6 +106,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         shutdown.clone(),
     ));
     let store = state.store.clone();
+    let scheduler = state.scheduler.clone();
     let mut server = tokio::spawn(http::serve(listener, state, shutdown.clone()));
     tokio::select! {
         result = &mut server => result??,
@@ -120,6 +121,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             }
         }
     }
+    // Runs still in progress are cut off: say so in the database while it is open.
+    scheduler.stop().await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -404,7 +404,8 @@ async fn a_schedule_survives_a_restart_of_the_server() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let restarted_at = chrono::Utc::now();
     let app = TestApp::spawn_in(dir.path(), |_| {}).await;
-    // A run cut by the stop holds its lease until it expires (30 s); then firing resumes.
+    // The stop gave the lease back, so firing resumes at once (a server that died would hold
+    // it until it expires, 30 s).
     let done = wait_runs(&app, id, Duration::from_secs(45), |r| {
         r.iter().any(|r| {
             r["outcome"] == "succeeded"
@@ -627,6 +628,7 @@ async fn old_runs_are_pruned_past_the_newest_kept_per_schedule() {
                     message: None,
                     trigger: "user".to_owned(),
                     triggered_by: None,
+                    owner: None,
                 })
                 .await
                 .unwrap();
@@ -667,5 +669,63 @@ async fn a_name_on_every_host_acts_where_the_container_is() {
     )
     .await;
     assert_eq!(c["state"], "running", "{c}");
+    app.stop().await;
+}
+
+/// A run cut off by a server stop is closed at the next start (as failed, "Berth stopped during
+/// this run"), audited, and the schedule fires again at once (its lease was given back).
+#[tokio::test]
+async fn a_run_cut_off_by_a_stop_is_closed_as_interrupted_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let guard = Containers::local();
+    let name = unique("sched-cut");
+    guard.create(&name, &QUICK_SLEEPER, true).await;
+    let app = TestApp::spawn_in(dir.path(), |_| {}).await;
+    let s = create(
+        &app,
+        json!({"name": "long-exec", "host": "local", "container": name, "action": "exec",
+               "command": ["sleep", "20"], "cron": "0 3 1 1 *", "timezone": "UTC"}),
+    )
+    .await;
+    let id = s["id"].as_i64().unwrap();
+    let (status, started) =
+        json(app.post_empty(&format!("/api/v1/schedules/{id}/run")).await).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{started}");
+    let run_id = started["run_id"].as_i64().unwrap();
+    assert_eq!(runs(&app, id).await[0]["outcome"], "running");
+    app.stop().await;
+
+    let app = TestApp::spawn_in(dir.path(), |_| {}).await;
+    let limit = Instant::now() + Duration::from_secs(10);
+    let run = loop {
+        let all = runs(&app, id).await;
+        let run = all.iter().find(|r| r["id"] == run_id).unwrap().clone();
+        if run["outcome"] != "running" {
+            break run;
+        }
+        assert!(
+            Instant::now() < limit,
+            "still running after a restart: {run}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(run["outcome"], "failed", "{run}");
+    assert_eq!(run["message"], "Berth stopped during this run", "{run}");
+    assert!(run["finished_at"].is_string(), "{run}");
+    let (_, audit) = json(
+        app.get("/api/v1/audit?action=schedule.run_interrupted")
+            .await,
+    )
+    .await;
+    let entry = &audit["entries"][0];
+    assert_eq!(entry["resource_id"], id.to_string(), "{audit}");
+    assert_eq!(entry["outcome"], "failure", "{audit}");
+    assert_eq!(entry["username"], "scheduler", "{audit}");
+    // The lease went back at the stop: a new run starts now, not after the 30 s lease.
+    let (status, again) = json(app.post_empty(&format!("/api/v1/schedules/{id}/run")).await).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{again}");
+    let newest = runs(&app, id).await[0].clone();
+    assert_eq!(newest["outcome"], "running", "{newest}");
+    app.delete(&format!("/api/v1/schedules/{id}")).await;
     app.stop().await;
 }
