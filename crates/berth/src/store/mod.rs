@@ -4,6 +4,7 @@
 //! Statements stick to SQL that PostgreSQL also speaks, so a second backend can follow.
 
 mod audit;
+mod cooldowns;
 mod hosts;
 mod notify;
 mod users;
