@@ -52,6 +52,9 @@ pub async fn build_state(config: Config, shutdown: CancellationToken) -> anyhow:
         &config.data_dir,
         config.secret_key_file.as_deref(),
     )?);
+    scheduler::hook_secrets::seal_plain(&store, &secrets)
+        .await
+        .context("sealing webhook secrets")?;
     let notifier = notify::Notifier::start(
         store.clone(),
         secrets.clone(),

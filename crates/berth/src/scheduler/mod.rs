@@ -7,6 +7,7 @@
 //! a run holds a lease row so an overlapping run is skipped, even on another server.
 
 pub mod cron;
+pub mod hook_secrets;
 mod interrupted;
 pub mod job;
 mod queue;
