@@ -75,6 +75,13 @@ pub async fn build_state(config: Config, shutdown: CancellationToken) -> anyhow:
         shutdown.clone(),
     );
     notifier.follow(scheduler.subscribe(), scheduler::notify_event);
+    notify::update_watch::spawn(
+        engines.clone(),
+        notifier.clone(),
+        config.update_check_interval,
+        config.update_check_label.clone(),
+        shutdown.clone(),
+    );
     Ok(AppState {
         scheduler,
         store,

@@ -11,6 +11,7 @@ pub mod rules;
 pub mod send;
 pub mod shoutrrr;
 pub mod sources;
+pub mod update_watch;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
