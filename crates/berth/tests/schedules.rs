@@ -729,3 +729,84 @@ async fn a_run_cut_off_by_a_stop_is_closed_as_interrupted_at_the_next_start() {
     app.delete(&format!("/api/v1/schedules/{id}")).await;
     app.stop().await;
 }
+
+/// `/container-meta` is narrowed like container lists: a tenant sees the tags and links of the
+/// containers it owns only, and a user granted some hosts sees those hosts' entries only.
+#[tokio::test]
+async fn container_meta_shows_a_tenant_only_its_own_containers_and_a_viewer_only_its_hosts() {
+    let app = TestApp::spawn().await;
+    app.add_host("second", &common::docker2_url()).await;
+    let guard = Containers::local();
+    let guard2 = Containers::on(&common::docker2_url());
+    let tenant = unique("tenant");
+    let mine = unique("meta-mine");
+    let theirs = unique("meta-theirs");
+    let elsewhere = unique("meta-elsewhere");
+    let owned = std::collections::HashMap::from([("berth.owner".to_owned(), tenant.clone())]);
+    guard
+        .create_with(&mine, &QUICK_SLEEPER, false, owned, Default::default())
+        .await;
+    guard.create(&theirs, &QUICK_SLEEPER, false).await;
+    guard2.create(&elsewhere, &QUICK_SLEEPER, false).await;
+    let tag = unique("team");
+    let (status, body) = json(
+        app.post("/api/v1/tags", &json!({"name": tag, "color": "#10b981"}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    for (host, name) in [("local", &mine), ("local", &theirs), ("second", &elsewhere)] {
+        let (status, meta) = json(
+            app.patch(
+                &format!("/api/v1/hosts/{host}/containers/{name}/meta"),
+                &json!({"tags": [tag], "web_url": format!("https://{name}.example.org/")}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{meta}");
+    }
+    let names = |metas: &Value| -> Vec<String> {
+        let mut n: Vec<String> = metas
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["tags"] == json!([tag]))
+            .map(|m| {
+                format!(
+                    "{}/{}",
+                    m["host"].as_str().unwrap(),
+                    m["container"].as_str().unwrap()
+                )
+            })
+            .collect();
+        n.sort();
+        n
+    };
+    let (status, all) = json(app.get("/api/v1/container-meta").await).await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    assert_eq!(names(&all).len(), 3, "{all}");
+
+    app.create_user(&tenant, Role::User, None).await;
+    let session = app.login(&tenant, common::USER_PASSWORD).await;
+    let (status, seen) = json(session.get(&app, "/api/v1/container-meta").await).await;
+    assert_eq!(status, StatusCode::OK, "{seen}");
+    assert_eq!(names(&seen), vec![format!("local/{mine}")], "{seen}");
+    let (_, seen) = json(
+        session
+            .get(&app, "/api/v1/container-meta?host=second")
+            .await,
+    )
+    .await;
+    assert!(names(&seen).is_empty(), "{seen}");
+
+    let viewer = unique("viewer");
+    app.create_user(&viewer, Role::Viewer, Some(vec!["local".to_owned()]))
+        .await;
+    let session = app.login(&viewer, common::USER_PASSWORD).await;
+    let (_, seen) = json(session.get(&app, "/api/v1/container-meta").await).await;
+    let mut want = vec![format!("local/{mine}"), format!("local/{theirs}")];
+    want.sort();
+    assert_eq!(names(&seen), want, "{seen}");
+    app.stop().await;
+}
