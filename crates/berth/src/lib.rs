@@ -76,6 +76,7 @@ pub async fn build_state(config: Config, shutdown: CancellationToken) -> anyhow:
     );
     notifier.follow(scheduler.subscribe(), scheduler::notify_event);
     notify::update_watch::spawn(
+        store.clone(),
         engines.clone(),
         notifier.clone(),
         config.update_check_interval,

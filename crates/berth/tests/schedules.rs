@@ -681,6 +681,26 @@ async fn a_run_cut_off_by_a_stop_is_closed_as_interrupted_at_the_next_start() {
     let name = unique("sched-cut");
     guard.create(&name, &QUICK_SLEEPER, true).await;
     let app = TestApp::spawn_in(dir.path(), |_| {}).await;
+    let rx = common::receiver::Receiver::start().await;
+    let (status, channel) = json(
+        app.post(
+            "/api/v1/notifications/channels",
+            &json!({"name": "hook", "config": {"kind": "webhook", "url": rx.url("/failed")}}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{channel}");
+    let (status, rule) = json(
+        app.post(
+            "/api/v1/notifications/rules",
+            &json!({"name": "failed", "events": ["schedule_run_failed"],
+                    "channels": [channel["id"]], "cooldown_secs": 0}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{rule}");
     let s = create(
         &app,
         json!({"name": "long-exec", "host": "local", "container": name, "action": "exec",
@@ -721,6 +741,16 @@ async fn a_run_cut_off_by_a_stop_is_closed_as_interrupted_at_the_next_start() {
     assert_eq!(entry["resource_id"], id.to_string(), "{audit}");
     assert_eq!(entry["outcome"], "failure", "{audit}");
     assert_eq!(entry["username"], "scheduler", "{audit}");
+    // Rules for failed runs hear of it.
+    let hits = rx.wait("/failed", 1, Duration::from_secs(10)).await;
+    assert!(
+        hits[0]
+            .body
+            .to_string()
+            .contains("Berth stopped during this run"),
+        "{:?}",
+        hits[0].body
+    );
     // The lease went back at the stop: a new run starts now, not after the 30 s lease.
     let (status, again) = json(app.post_empty(&format!("/api/v1/schedules/{id}/run")).await).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{again}");

@@ -824,9 +824,18 @@ async fn the_periodic_check_announces_a_new_image_once_per_new_digest() {
     rx.wait("/available", 2, Duration::from_secs(20)).await;
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(rx.hits("/available").len(), 2);
-    // The container itself was left alone.
+    // The container itself was left alone; each pull that found news is audited.
     let after = inspect(&app, &name).await;
     assert_eq!(after["image_id"], v1.as_str(), "{after}");
+    let (_, audit) = json(
+        app.get(&format!(
+            "/api/v1/audit?action=container.update_check&resource_id={name}"
+        ))
+        .await,
+    )
+    .await;
+    assert_eq!(audit["total"], 2, "{audit}");
+    assert_eq!(audit["entries"][0]["username"], "update-check", "{audit}");
     drop(guard);
     app.stop().await;
 }

@@ -378,3 +378,38 @@ async fn signature_secrets_are_sealed_at_rest_and_plain_ones_are_sealed_at_start
     );
     app.stop().await;
 }
+
+/// A webhook's run cut off by a server stop is closed at the next start, like a schedule's.
+#[tokio::test]
+async fn a_webhook_run_cut_off_by_a_stop_is_closed_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let guard = Containers::local();
+    let name = unique("hook-cut");
+    guard.create(&name, &QUICK_SLEEPER, true).await;
+    let app = TestApp::spawn_in(dir.path(), |_| {}).await;
+    let hook = create(
+        &app,
+        json!({"name": "slow", "host": "local", "container": name, "action": "exec", "command": ["sleep", "20"]}),
+    )
+    .await;
+    let id = hook["webhook"]["id"].as_i64().unwrap();
+    let res = call(&app, hook["path"].as_str().unwrap(), &[], "{}").await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    app.stop().await;
+
+    let app = TestApp::spawn_in(dir.path(), |_| {}).await;
+    let run = wait_run(&app, id).await;
+    assert_eq!(run["outcome"], "failed", "{run}");
+    assert_eq!(run["message"], "Berth stopped during this run", "{run}");
+    let (_, audit) = json(
+        app.get("/api/v1/audit?action=webhook.run_interrupted")
+            .await,
+    )
+    .await;
+    assert_eq!(
+        audit["entries"][0]["resource_id"],
+        id.to_string(),
+        "{audit}"
+    );
+    app.stop().await;
+}

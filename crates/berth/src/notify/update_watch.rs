@@ -18,6 +18,7 @@ use super::{Notifier, NotifyEvent};
 use crate::engine::containers::ListFilter;
 use crate::engine::update::check_update;
 use crate::engine::{Engines, HostHandle};
+use crate::store::{NewAuditEntry, Store};
 
 /// Images pulled at once on a host.
 pub const CONCURRENT_CHECKS: usize = 4;
@@ -27,6 +28,7 @@ type Announced = HashMap<(String, String), String>;
 
 /// Starts the check loop (until `shutdown`); with no interval it is off and nothing starts.
 pub fn spawn(
+    store: Store,
     engines: Arc<Engines>,
     notifier: Arc<Notifier>,
     interval: Option<Duration>,
@@ -46,7 +48,13 @@ pub fn spawn(
                 () = shutdown.cancelled() => return,
                 _ = ticks.tick() => {}
             }
-            let round = round(&engines, &notifier, label.as_deref(), &mut announced);
+            let round = round(
+                &store,
+                &engines,
+                &notifier,
+                label.as_deref(),
+                &mut announced,
+            );
             tokio::select! {
                 () = shutdown.cancelled() => return,
                 () = round => {}
@@ -57,6 +65,7 @@ pub fn spawn(
 
 /// One round over every host.
 async fn round(
+    store: &Store,
     engines: &Engines,
     notifier: &Notifier,
     label: Option<&str>,
@@ -66,12 +75,13 @@ async fn round(
     // Forget containers of hosts that are gone; each host below forgets its own gone containers.
     announced.retain(|(host, _), _| hosts.iter().any(|h| h.name() == host));
     for host in hosts {
-        check_host(&host, notifier, label, announced).await;
+        check_host(store, &host, notifier, label, announced).await;
     }
 }
 
 /// Checks the running containers of one host, each image pulled once.
 async fn check_host(
+    store: &Store,
     host: &Arc<HostHandle>,
     notifier: &Notifier,
     label: Option<&str>,
@@ -136,6 +146,7 @@ async fn check_host(
                 container: check.name.clone(),
                 image: check.image.clone(),
             });
+            audit_found(store, &check).await;
             announced.insert(key, check.latest_image_id);
         }
     }
@@ -146,4 +157,29 @@ async fn check_host(
         failed,
         "update check done"
     );
+}
+
+/// The pull that found a new image moved the host's tag: on record as the check API's action,
+/// done by `update-check` (rounds that find nothing new write nothing, or the log would fill
+/// with one entry per container every round).
+async fn audit_found(store: &Store, check: &crate::engine::update::UpdateCheck) {
+    let entry = NewAuditEntry {
+        username: Some("update-check".to_owned()),
+        action: "container.update_check".to_owned(),
+        resource_type: Some("container".to_owned()),
+        resource_id: Some(check.name.clone()),
+        host: Some(check.host.clone()),
+        outcome: "success".to_owned(),
+        details: serde_json::json!({
+            "image": check.image,
+            "update_available": true,
+            "current_image_id": check.current_image_id,
+            "latest_image_id": check.latest_image_id,
+        })
+        .to_string(),
+        ..Default::default()
+    };
+    if let Err(e) = store.append_audit(&entry).await {
+        tracing::warn!(container = %check.name, error = %e, "could not audit an update check");
+    }
 }
