@@ -840,3 +840,55 @@ async fn container_meta_shows_a_tenant_only_its_own_containers_and_a_viewer_only
     assert_eq!(names(&seen), want, "{seen}");
     app.stop().await;
 }
+
+/// A server that died mid-run leaves no stop behind: its run is closed once its heartbeat
+/// lapses, by the periodic sweep of a server still running, while a run another live server
+/// vouches for is left alone.
+#[tokio::test]
+async fn a_run_whose_server_died_is_closed_when_its_heartbeat_lapses_and_a_live_one_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::spawn_in(dir.path(), |_| {}).await;
+    let s = create(
+        &app,
+        json!({"name": "orphaned", "host": "local", "container": "web", "action": "start", "cron": "0 3 1 1 *"}),
+    )
+    .await;
+    let id = s["id"].as_i64().unwrap();
+    let mut ids = Vec::new();
+    for owner in ["a-server-that-died", "a-server-still-running"] {
+        let run = berth::store::NewRun {
+            schedule_id: Some(id),
+            webhook_id: None,
+            scheduled_for: None,
+            started_at: chrono::Utc::now(),
+            outcome: "running".to_owned(),
+            message: None,
+            trigger: "schedule".to_owned(),
+            triggered_by: None,
+            owner: Some(owner.to_owned()),
+        };
+        ids.push(app.state.store.insert_run(&run).await.unwrap());
+    }
+    // The dead server's heartbeat lapsed long ago.
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("berth.db").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query("UPDATE schedule_runs SET alive_until = 1 WHERE id = $1")
+        .bind(ids[0])
+        .execute(&db)
+        .await
+        .unwrap();
+    db.close().await;
+    let done = wait_runs(&app, id, Duration::from_secs(25), |r| !r.is_empty()).await;
+    assert_eq!(done.len(), 1, "{done:?}");
+    assert_eq!(done[0]["id"], ids[0], "{done:?}");
+    assert_eq!(done[0]["message"], "Berth stopped during this run");
+    let all = runs(&app, id).await;
+    let live = all.iter().find(|r| r["id"] == ids[1]).unwrap();
+    assert_eq!(live["outcome"], "running", "{live}");
+    app.delete(&format!("/api/v1/schedules/{id}")).await;
+    app.stop().await;
+}
