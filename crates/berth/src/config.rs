@@ -100,6 +100,14 @@ pub struct ServeArgs {
     /// Milliseconds before a notification's first retry; doubles each time [default: 2000].
     #[arg(long, env = "BERTH_NOTIFY_BACKOFF_MS")]
     pub notify_backoff_ms: Option<u64>,
+    /// How often running containers are checked for a newer image (`30m`, `6h`, `1d`; at least
+    /// `1m`); `0` or `off` turns the check off [default: 6h].
+    #[arg(long, env = "BERTH_UPDATE_CHECK_INTERVAL")]
+    pub update_check_interval: Option<String>,
+    /// Check only containers carrying this label (`key` or `key=value`) [default: every running
+    /// container].
+    #[arg(long, env = "BERTH_UPDATE_CHECK_LABEL")]
+    pub update_check_label: Option<String>,
 }
 
 /// The optional TOML file; same names as the flags, with underscores.
@@ -134,6 +142,8 @@ struct FileConfig {
     secret_key_file: Option<PathBuf>,
     notify_attempts: Option<u32>,
     notify_backoff_ms: Option<u64>,
+    update_check_interval: Option<String>,
+    update_check_label: Option<String>,
 }
 
 /// Log output format.
@@ -244,6 +254,10 @@ pub struct Config {
     pub notify_attempts: u32,
     /// First notification retry delay, milliseconds.
     pub notify_backoff_ms: u64,
+    /// How often running containers are checked for a newer image (`None`: never).
+    pub update_check_interval: Option<std::time::Duration>,
+    /// Only containers with this label are checked for updates.
+    pub update_check_label: Option<String>,
 }
 
 impl Config {
@@ -367,6 +381,17 @@ impl Config {
                 .notify_backoff_ms
                 .or(file.notify_backoff_ms)
                 .unwrap_or(2000),
+            update_check_interval: parse_interval(
+                args.update_check_interval
+                    .or(file.update_check_interval)
+                    .as_deref()
+                    .unwrap_or(DEFAULT_UPDATE_CHECK_INTERVAL),
+            )
+            .context("update_check_interval")?,
+            update_check_label: args
+                .update_check_label
+                .or(file.update_check_label)
+                .filter(|l| !l.trim().is_empty()),
         };
         config.validate()?;
         Ok(config)
@@ -439,8 +464,48 @@ impl Config {
             secret_key_file: None,
             notify_attempts: 3,
             notify_backoff_ms: 100,
+            // Off: a test server pulling every running container's image would disturb others.
+            update_check_interval: None,
+            update_check_label: None,
         }
     }
+}
+
+/// The update check's interval when none is configured.
+pub const DEFAULT_UPDATE_CHECK_INTERVAL: &str = "6h";
+
+/// The shortest update check interval: each round pulls from registries, which rate-limit.
+pub const MIN_UPDATE_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Parses an interval such as `90s`, `30m`, `6h` or `1d` (a bare number is seconds); `0` or
+/// `off` is `None`.
+pub fn parse_interval(text: &str) -> anyhow::Result<Option<std::time::Duration>> {
+    let text = text.trim();
+    if text == "0" || text.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| anyhow::anyhow!("`{text}` is not an interval such as 30m, 6h or 1d"))?;
+    let scale = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        other => bail!("unknown unit `{other}` in `{text}`: use s, m, h or d"),
+    };
+    let interval = std::time::Duration::from_secs(n.saturating_mul(scale));
+    if interval.is_zero() {
+        return Ok(None);
+    }
+    if interval < MIN_UPDATE_CHECK_INTERVAL {
+        bail!("`{text}` is too short: at least 1m (or 0 to turn the check off)");
+    }
+    Ok(Some(interval))
 }
 
 fn read_secret_file(path: &Path) -> anyhow::Result<String> {
@@ -452,6 +517,41 @@ fn read_secret_file(path: &Path) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn update_check_intervals_parse_with_units_and_turn_off_with_zero() {
+        use std::time::Duration;
+        assert_eq!(
+            parse_interval("6h").unwrap(),
+            Some(Duration::from_secs(6 * 3600))
+        );
+        assert_eq!(
+            parse_interval("30m").unwrap(),
+            Some(Duration::from_secs(1800))
+        );
+        assert_eq!(
+            parse_interval("1d").unwrap(),
+            Some(Duration::from_secs(86_400))
+        );
+        assert_eq!(
+            parse_interval("120").unwrap(),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(parse_interval("0").unwrap(), None);
+        assert_eq!(parse_interval("off").unwrap(), None);
+        assert!(parse_interval("10s").is_err(), "shorter than a minute");
+        assert!(parse_interval("6 weeks").is_err());
+        assert!(parse_interval("h").is_err());
+        let err = Config::load(ServeArgs {
+            update_check_interval: Some("5x".to_owned()),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("update_check_interval"),
+            "{err:#}"
+        );
+    }
 
     #[test]
     fn flags_win_over_the_file_and_the_file_over_defaults() {

@@ -52,6 +52,9 @@ pub async fn build_state(config: Config, shutdown: CancellationToken) -> anyhow:
         &config.data_dir,
         config.secret_key_file.as_deref(),
     )?);
+    scheduler::hook_secrets::seal_plain(&store, &secrets)
+        .await
+        .context("sealing webhook secrets")?;
     let notifier = notify::Notifier::start(
         store.clone(),
         secrets.clone(),
@@ -72,6 +75,14 @@ pub async fn build_state(config: Config, shutdown: CancellationToken) -> anyhow:
         shutdown.clone(),
     );
     notifier.follow(scheduler.subscribe(), scheduler::notify_event);
+    notify::update_watch::spawn(
+        store.clone(),
+        engines.clone(),
+        notifier.clone(),
+        config.update_check_interval,
+        config.update_check_label.clone(),
+        shutdown.clone(),
+    );
     Ok(AppState {
         scheduler,
         store,
@@ -106,6 +117,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         shutdown.clone(),
     ));
     let store = state.store.clone();
+    let scheduler = state.scheduler.clone();
     let mut server = tokio::spawn(http::serve(listener, state, shutdown.clone()));
     tokio::select! {
         result = &mut server => result??,
@@ -120,6 +132,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             }
         }
     }
+    // Runs still in progress are cut off: say so in the database while it is open.
+    scheduler.stop().await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

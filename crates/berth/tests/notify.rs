@@ -1267,3 +1267,43 @@ async fn deliveries_are_paged_newest_first_and_filter_by_channel() {
     assert_eq!(rx.hits("/b").len(), 1, "only the earlier send test");
     app.stop().await;
 }
+
+/// Cooldowns are kept in the database: a server started on the same data folder does not send
+/// again what the previous one sent within the rule's cooldown (other keys still go out).
+#[tokio::test]
+async fn a_cooldown_outlives_a_restart_of_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let rx = Receiver::start().await;
+    let app = TestApp::spawn_in(dir.path(), |_| {}).await;
+    let c = create_channel(
+        &app,
+        json!({"name": "c", "config": {"kind": "slack", "webhook_url": rx.url("/restart-cool")}}),
+    )
+    .await;
+    create_rule(&app, json!({"name": "cool", "events": ["schedule_run_failed"], "channels": [c["id"]], "cooldown_secs": 600})).await;
+    app.state.notifier.publish(run_failed("nightly", "exit 1"));
+    rx.wait("/restart-cool", 1, Duration::from_secs(10)).await;
+    app.stop().await;
+
+    let app = TestApp::spawn_in(dir.path(), |_| {}).await;
+    app.state.notifier.publish(run_failed("nightly", "exit 1"));
+    app.state.notifier.publish(run_failed("weekly", "exit 2"));
+    let hits = rx.wait("/restart-cool", 2, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let texts: Vec<String> = rx
+        .hits("/restart-cool")
+        .iter()
+        .map(|h| h.body["text"].to_string())
+        .collect();
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert!(
+        hits[1].body["text"].to_string().contains("weekly"),
+        "{texts:?}"
+    );
+    assert_eq!(
+        texts.iter().filter(|t| t.contains("nightly")).count(),
+        1,
+        "the restarted server sent `nightly` again within its cooldown: {texts:?}"
+    );
+    app.stop().await;
+}

@@ -404,7 +404,8 @@ async fn a_schedule_survives_a_restart_of_the_server() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let restarted_at = chrono::Utc::now();
     let app = TestApp::spawn_in(dir.path(), |_| {}).await;
-    // A run cut by the stop holds its lease until it expires (30 s); then firing resumes.
+    // The stop gave the lease back, so firing resumes at once (a server that died would hold
+    // it until it expires, 30 s).
     let done = wait_runs(&app, id, Duration::from_secs(45), |r| {
         r.iter().any(|r| {
             r["outcome"] == "succeeded"
@@ -627,6 +628,7 @@ async fn old_runs_are_pruned_past_the_newest_kept_per_schedule() {
                     message: None,
                     trigger: "user".to_owned(),
                     triggered_by: None,
+                    owner: None,
                 })
                 .await
                 .unwrap();
@@ -667,5 +669,226 @@ async fn a_name_on_every_host_acts_where_the_container_is() {
     )
     .await;
     assert_eq!(c["state"], "running", "{c}");
+    app.stop().await;
+}
+
+/// A run cut off by a server stop is closed at the next start (as failed, "Berth stopped during
+/// this run"), audited, and the schedule fires again at once (its lease was given back).
+#[tokio::test]
+async fn a_run_cut_off_by_a_stop_is_closed_as_interrupted_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let guard = Containers::local();
+    let name = unique("sched-cut");
+    guard.create(&name, &QUICK_SLEEPER, true).await;
+    let app = TestApp::spawn_in(dir.path(), |_| {}).await;
+    let rx = common::receiver::Receiver::start().await;
+    let (status, channel) = json(
+        app.post(
+            "/api/v1/notifications/channels",
+            &json!({"name": "hook", "config": {"kind": "webhook", "url": rx.url("/failed")}}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{channel}");
+    let (status, rule) = json(
+        app.post(
+            "/api/v1/notifications/rules",
+            &json!({"name": "failed", "events": ["schedule_run_failed"],
+                    "channels": [channel["id"]], "cooldown_secs": 0}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{rule}");
+    let s = create(
+        &app,
+        json!({"name": "long-exec", "host": "local", "container": name, "action": "exec",
+               "command": ["sleep", "20"], "cron": "0 3 1 1 *", "timezone": "UTC"}),
+    )
+    .await;
+    let id = s["id"].as_i64().unwrap();
+    let (status, started) =
+        json(app.post_empty(&format!("/api/v1/schedules/{id}/run")).await).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{started}");
+    let run_id = started["run_id"].as_i64().unwrap();
+    assert_eq!(runs(&app, id).await[0]["outcome"], "running");
+    app.stop().await;
+
+    let app = TestApp::spawn_in(dir.path(), |_| {}).await;
+    let limit = Instant::now() + Duration::from_secs(10);
+    let run = loop {
+        let all = runs(&app, id).await;
+        let run = all.iter().find(|r| r["id"] == run_id).unwrap().clone();
+        if run["outcome"] != "running" {
+            break run;
+        }
+        assert!(
+            Instant::now() < limit,
+            "still running after a restart: {run}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(run["outcome"], "failed", "{run}");
+    assert_eq!(run["message"], "Berth stopped during this run", "{run}");
+    assert!(run["finished_at"].is_string(), "{run}");
+    let (_, audit) = json(
+        app.get("/api/v1/audit?action=schedule.run_interrupted")
+            .await,
+    )
+    .await;
+    let entry = &audit["entries"][0];
+    assert_eq!(entry["resource_id"], id.to_string(), "{audit}");
+    assert_eq!(entry["outcome"], "failure", "{audit}");
+    assert_eq!(entry["username"], "scheduler", "{audit}");
+    // Rules for failed runs hear of it.
+    let hits = rx.wait("/failed", 1, Duration::from_secs(10)).await;
+    assert!(
+        hits[0]
+            .body
+            .to_string()
+            .contains("Berth stopped during this run"),
+        "{:?}",
+        hits[0].body
+    );
+    // The lease went back at the stop: a new run starts now, not after the 30 s lease.
+    let (status, again) = json(app.post_empty(&format!("/api/v1/schedules/{id}/run")).await).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{again}");
+    let newest = runs(&app, id).await[0].clone();
+    assert_eq!(newest["outcome"], "running", "{newest}");
+    app.delete(&format!("/api/v1/schedules/{id}")).await;
+    app.stop().await;
+}
+
+/// `/container-meta` is narrowed like container lists: a tenant sees the tags and links of the
+/// containers it owns only, and a user granted some hosts sees those hosts' entries only.
+#[tokio::test]
+async fn container_meta_shows_a_tenant_only_its_own_containers_and_a_viewer_only_its_hosts() {
+    let app = TestApp::spawn().await;
+    app.add_host("second", &common::docker2_url()).await;
+    let guard = Containers::local();
+    let guard2 = Containers::on(&common::docker2_url());
+    let tenant = unique("tenant");
+    let mine = unique("meta-mine");
+    let theirs = unique("meta-theirs");
+    let elsewhere = unique("meta-elsewhere");
+    let owned = std::collections::HashMap::from([("berth.owner".to_owned(), tenant.clone())]);
+    guard
+        .create_with(&mine, &QUICK_SLEEPER, false, owned, Default::default())
+        .await;
+    guard.create(&theirs, &QUICK_SLEEPER, false).await;
+    guard2.create(&elsewhere, &QUICK_SLEEPER, false).await;
+    let tag = unique("team");
+    let (status, body) = json(
+        app.post("/api/v1/tags", &json!({"name": tag, "color": "#10b981"}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    for (host, name) in [("local", &mine), ("local", &theirs), ("second", &elsewhere)] {
+        let (status, meta) = json(
+            app.patch(
+                &format!("/api/v1/hosts/{host}/containers/{name}/meta"),
+                &json!({"tags": [tag], "web_url": format!("https://{name}.example.org/")}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{meta}");
+    }
+    let names = |metas: &Value| -> Vec<String> {
+        let mut n: Vec<String> = metas
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["tags"] == json!([tag]))
+            .map(|m| {
+                format!(
+                    "{}/{}",
+                    m["host"].as_str().unwrap(),
+                    m["container"].as_str().unwrap()
+                )
+            })
+            .collect();
+        n.sort();
+        n
+    };
+    let (status, all) = json(app.get("/api/v1/container-meta").await).await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    assert_eq!(names(&all).len(), 3, "{all}");
+
+    app.create_user(&tenant, Role::User, None).await;
+    let session = app.login(&tenant, common::USER_PASSWORD).await;
+    let (status, seen) = json(session.get(&app, "/api/v1/container-meta").await).await;
+    assert_eq!(status, StatusCode::OK, "{seen}");
+    assert_eq!(names(&seen), vec![format!("local/{mine}")], "{seen}");
+    let (_, seen) = json(
+        session
+            .get(&app, "/api/v1/container-meta?host=second")
+            .await,
+    )
+    .await;
+    assert!(names(&seen).is_empty(), "{seen}");
+
+    let viewer = unique("viewer");
+    app.create_user(&viewer, Role::Viewer, Some(vec!["local".to_owned()]))
+        .await;
+    let session = app.login(&viewer, common::USER_PASSWORD).await;
+    let (_, seen) = json(session.get(&app, "/api/v1/container-meta").await).await;
+    let mut want = vec![format!("local/{mine}"), format!("local/{theirs}")];
+    want.sort();
+    assert_eq!(names(&seen), want, "{seen}");
+    app.stop().await;
+}
+
+/// A server that died mid-run leaves no stop behind: its run is closed once its heartbeat
+/// lapses, by the periodic sweep of a server still running, while a run another live server
+/// vouches for is left alone.
+#[tokio::test]
+async fn a_run_whose_server_died_is_closed_when_its_heartbeat_lapses_and_a_live_one_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::spawn_in(dir.path(), |_| {}).await;
+    let s = create(
+        &app,
+        json!({"name": "orphaned", "host": "local", "container": "web", "action": "start", "cron": "0 3 1 1 *"}),
+    )
+    .await;
+    let id = s["id"].as_i64().unwrap();
+    let mut ids = Vec::new();
+    for owner in ["a-server-that-died", "a-server-still-running"] {
+        let run = berth::store::NewRun {
+            schedule_id: Some(id),
+            webhook_id: None,
+            scheduled_for: None,
+            started_at: chrono::Utc::now(),
+            outcome: "running".to_owned(),
+            message: None,
+            trigger: "schedule".to_owned(),
+            triggered_by: None,
+            owner: Some(owner.to_owned()),
+        };
+        ids.push(app.state.store.insert_run(&run).await.unwrap());
+    }
+    // The dead server's heartbeat lapsed long ago.
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("berth.db").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query("UPDATE schedule_runs SET alive_until = 1 WHERE id = $1")
+        .bind(ids[0])
+        .execute(&db)
+        .await
+        .unwrap();
+    db.close().await;
+    let done = wait_runs(&app, id, Duration::from_secs(25), |r| !r.is_empty()).await;
+    assert_eq!(done.len(), 1, "{done:?}");
+    assert_eq!(done[0]["id"], ids[0], "{done:?}");
+    assert_eq!(done[0]["message"], "Berth stopped during this run");
+    let all = runs(&app, id).await;
+    let live = all.iter().find(|r| r["id"] == ids[1]).unwrap();
+    assert_eq!(live["outcome"], "running", "{live}");
+    app.delete(&format!("/api/v1/schedules/{id}")).await;
     app.stop().await;
 }

@@ -746,3 +746,96 @@ async fn a_scheduled_update_recreates_the_container_and_notifies() {
     drop(guard);
     app.stop().await;
 }
+
+/// The periodic update check (a 300 ms interval here, narrowed to this test's containers)
+/// announces a newer image once, not every round, and again only when a newer one appears.
+#[tokio::test]
+async fn the_periodic_check_announces_a_new_image_once_per_new_digest() {
+    let Some(registry) = common::registry() else {
+        panic!("BERTH_TEST_REGISTRY is not set: run scripts/test-env.sh");
+    };
+    let guard = Containers::local();
+    let label = guard.label();
+    let app = TestApp::spawn_with(|c| {
+        c.update_check_interval = Some(Duration::from_millis(300));
+        c.update_check_label = Some(label);
+    })
+    .await;
+    let rx = Receiver::start().await;
+    let (status, channel) = json(
+        app.post(
+            "/api/v1/notifications/channels",
+            &json!({"name": "hook", "config": {"kind": "webhook", "url": rx.url("/available")}}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{channel}");
+    // No cooldown: only the check itself may keep the announcement to one.
+    let (status, rule) = json(
+        app.post(
+            "/api/v1/notifications/rules",
+            &json!({"name": "available", "events": ["update_available"],
+                    "channels": [channel["id"]], "cooldown_secs": 0}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{rule}");
+
+    let mut repo = Repo::new(&registry);
+    let v1 = repo.publish("v1", r#"["sleep","3600"]"#);
+    let name = unique("upd-watch");
+    let (status, created) = json(
+        app.post(
+            "/api/v1/hosts/local/containers",
+            &json!({ "image": repo.reference, "name": name, "start": true,
+                     "labels": { "berth.test": guard.run_id } }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    // Several rounds on the newest image: nothing to announce.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert!(rx.hits("/available").is_empty());
+
+    repo.publish("v2", r#"["sleep","3601"]"#);
+    repo.retag_locally(&v1);
+    let hits = rx.wait("/available", 1, Duration::from_secs(20)).await;
+    assert_eq!(
+        hits[0].body["event"], "update_available",
+        "{:?}",
+        hits[0].body
+    );
+    assert_eq!(
+        hits[0].body["container"],
+        name.as_str(),
+        "{:?}",
+        hits[0].body
+    );
+    // More rounds see the same update: still one message.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(rx.hits("/available").len(), 1);
+
+    // A newer image than the announced one is news again.
+    repo.publish("v3", r#"["sleep","3602"]"#);
+    repo.retag_locally(&v1);
+    rx.wait("/available", 2, Duration::from_secs(20)).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(rx.hits("/available").len(), 2);
+    // The container itself was left alone; each pull that found news is audited.
+    let after = inspect(&app, &name).await;
+    assert_eq!(after["image_id"], v1.as_str(), "{after}");
+    let (_, audit) = json(
+        app.get(&format!(
+            "/api/v1/audit?action=container.update_check&resource_id={name}"
+        ))
+        .await,
+    )
+    .await;
+    assert_eq!(audit["total"], 2, "{audit}");
+    assert_eq!(audit["entries"][0]["username"], "update-check", "{audit}");
+    drop(guard);
+    app.stop().await;
+}

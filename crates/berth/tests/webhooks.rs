@@ -245,3 +245,171 @@ async fn calls_past_the_rate_limit_are_refused_with_retry_after() {
     assert_eq!(one["trigger_count"], 2);
     app.stop().await;
 }
+
+/// The database's files (main and write-ahead log) as one byte string.
+fn db_bytes(dir: &std::path::Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for name in ["berth.db", "berth.db-wal"] {
+        if let Ok(bytes) = std::fs::read(dir.join(name)) {
+            all.extend(bytes);
+        }
+    }
+    all
+}
+
+fn holds(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+/// A GitHub secret is stored sealed (never in the database file in plain text, never answered),
+/// an edit that leaves it out keeps it, and a row stored in plain text by an older Berth is
+/// sealed at the next start and still verifies.
+#[tokio::test]
+async fn signature_secrets_are_sealed_at_rest_and_plain_ones_are_sealed_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let guard = Containers::local();
+    let name = unique("hook-sealed");
+    guard.create(&name, &QUICK_SLEEPER, true).await;
+    let app = TestApp::spawn_in(dir.path(), |_| {}).await;
+    let secret = unique("a-sealed-hmac-secret");
+    let def = json!({"name": "gh", "host": "local", "container": name, "action": "start",
+                     "signature": "github", "rate_limit_per_minute": 100});
+    let mut with_secret = def.clone();
+    with_secret["secret"] = json!(secret);
+    let gh = create(&app, with_secret).await;
+    let id = gh["webhook"]["id"].as_i64().unwrap();
+    let path = gh["path"].as_str().unwrap().to_owned();
+    let body = r#"{"ref":"refs/heads/main"}"#;
+    let signed = |s: &str| github_signature(s, body);
+    assert!(!gh.to_string().contains(&secret), "{gh}");
+    assert_eq!(
+        call(
+            &app,
+            &path,
+            &[("x-hub-signature-256", &signed(&secret))],
+            body
+        )
+        .await
+        .status(),
+        StatusCode::ACCEPTED
+    );
+    // An edit without the secret keeps the stored one (the API never gives it back to resend).
+    let (status, edited) = json(
+        app.request(
+            reqwest::Method::PUT,
+            &format!("/api/v1/webhooks/{id}"),
+            Some(&def),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{edited}");
+    let (_, one) = json(app.get(&format!("/api/v1/webhooks/{id}")).await).await;
+    assert!(!edited.to_string().contains(&secret) && !one.to_string().contains(&secret));
+    assert_eq!(
+        call(
+            &app,
+            &path,
+            &[("x-hub-signature-256", &signed(&secret))],
+            body
+        )
+        .await
+        .status(),
+        StatusCode::ACCEPTED
+    );
+    app.stop().await;
+    assert!(
+        !holds(&db_bytes(dir.path()), &secret),
+        "the secret is in berth.db in plain text"
+    );
+
+    // A row as an older Berth wrote it: the secret in plain text.
+    let legacy = unique("a-legacy-plain-secret");
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("berth.db").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query("UPDATE webhooks SET secret = $1, sealed_secret = NULL WHERE id = $2")
+        .bind(&legacy)
+        .bind(id)
+        .execute(&db)
+        .await
+        .unwrap();
+    db.close().await;
+    assert!(holds(&db_bytes(dir.path()), &legacy));
+
+    let app = TestApp::spawn_in(dir.path(), |_| {}).await;
+    assert!(
+        !holds(&db_bytes(dir.path()), &legacy),
+        "the plain secret is still in berth.db after the start sealed it"
+    );
+    assert_eq!(
+        call(
+            &app,
+            &path,
+            &[("x-hub-signature-256", &signed(&legacy))],
+            body
+        )
+        .await
+        .status(),
+        StatusCode::ACCEPTED
+    );
+    expect_error(
+        call(
+            &app,
+            &path,
+            &[("x-hub-signature-256", &signed(&secret))],
+            body,
+        )
+        .await,
+        StatusCode::UNAUTHORIZED,
+        "UNAUTHENTICATED",
+    )
+    .await;
+    let (_, audit) = json(app.get("/api/v1/audit?action=webhook.secrets_sealed").await).await;
+    assert_eq!(
+        audit["entries"][0]["details"]["webhook_ids"],
+        json!([id]),
+        "{audit}"
+    );
+    app.stop().await;
+}
+
+/// A webhook's run cut off by a server stop is closed at the next start, like a schedule's.
+#[tokio::test]
+async fn a_webhook_run_cut_off_by_a_stop_is_closed_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let guard = Containers::local();
+    let name = unique("hook-cut");
+    guard.create(&name, &QUICK_SLEEPER, true).await;
+    let app = TestApp::spawn_in(dir.path(), |_| {}).await;
+    let hook = create(
+        &app,
+        json!({"name": "slow", "host": "local", "container": name, "action": "exec", "command": ["sleep", "20"]}),
+    )
+    .await;
+    let id = hook["webhook"]["id"].as_i64().unwrap();
+    let res = call(&app, hook["path"].as_str().unwrap(), &[], "{}").await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    app.stop().await;
+
+    let app = TestApp::spawn_in(dir.path(), |_| {}).await;
+    let run = wait_run(&app, id).await;
+    assert_eq!(run["outcome"], "failed", "{run}");
+    assert_eq!(run["message"], "Berth stopped during this run", "{run}");
+    let (_, audit) = json(
+        app.get("/api/v1/audit?action=webhook.run_interrupted")
+            .await,
+    )
+    .await;
+    assert_eq!(
+        audit["entries"][0]["resource_id"],
+        id.to_string(),
+        "{audit}"
+    );
+    app.stop().await;
+}

@@ -13,7 +13,7 @@ import { useLoad, useTitle } from "../lib/hooks";
 import { useToast } from "../lib/toast";
 import { Runs, targetText, useJobFields } from "./Schedules";
 
-/** Creates a webhook, or edits `initial` (a full replace; the token stays, a secret is asked for again). */
+/** Creates a webhook, or edits `initial` (a full replace; the token stays, an empty secret keeps the stored one). */
 function WebhookForm({ initial, onCreated, onSaved }: { initial?: Webhook; onCreated?: (w: WebhookCreated) => void; onSaved?: (w: Webhook) => void }) {
   const [error, setError] = useState<unknown>(null);
   const [name, setName] = useState(initial?.name ?? "");
@@ -24,7 +24,7 @@ function WebhookForm({ initial, onCreated, onSaved }: { initial?: Webhook; onCre
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
-    const body: WebhookCreate = { name: name.trim(), signature, secret: signature === "none" ? null : secret, rate_limit_per_minute: rate.trim() === "" ? null : Number(rate), ...job };
+    const body: WebhookCreate = { name: name.trim(), signature, secret: signature === "none" || (initial && secret === "") ? null : secret, rate_limit_per_minute: rate.trim() === "" ? null : Number(rate), ...job };
     try {
       if (initial) onSaved?.(await api<Webhook>(`/webhooks/${initial.id}`, { method: "PUT", body }));
       else onCreated?.(await api<WebhookCreated>("/webhooks", { method: "POST", body }));
@@ -42,7 +42,7 @@ function WebhookForm({ initial, onCreated, onSaved }: { initial?: Webhook; onCre
         <Field label="Calls per minute" name="rate_limit_per_minute" error={error}>{(id) => <input id={id} inputMode="numeric" value={rate} onChange={(e) => setRate(e.target.value)} />}</Field>
       </div>
       {signature !== "none" && (
-        <Field label="Shared secret" name="secret" error={error} hint={initial ? "Never shown: enter it again to keep the check." : "The secret set in the GitHub or GitLab webhook."}>{(id) => <input id={id} type="password" autoComplete="off" value={secret} onChange={(e) => setSecret(e.target.value)} />}</Field>
+        <Field label="Shared secret" name="secret" error={error} hint={initial ? "Never shown: leave it empty to keep the stored one, or enter a new one." : "The secret set in the GitHub or GitLab webhook."}>{(id) => <input id={id} type="password" autoComplete="off" value={secret} onChange={(e) => setSecret(e.target.value)} />}</Field>
       )}
       {fields}
       <FormError error={error} fields={["name", "signature", "secret", "rate_limit_per_minute", "host", "container", "selector", "tag", "action", "image", "command", "retries"]} />

@@ -1,7 +1,7 @@
 //! Tags with colours and the web-UI link of containers (kept by host and container name, so
 //! they survive recreation). Container lists filter by tag with `?tag=`.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -9,6 +9,7 @@ use axum::response::Response;
 use berth_api::containers::ContainerSummary;
 use berth_api::schedules::{ContainerMeta, ContainerMetaUpdate, Tag, TagUpdate};
 use berth_api::{ErrorCode, ErrorEnvelope};
+use futures_util::future::join_all;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -112,6 +113,8 @@ fn meta_view(m: ContainerMetaRecord) -> ContainerMeta {
 }
 
 /// Tags and web-UI links of every container that has any (join with a container list by host and name).
+/// Narrowed like container lists: to the hosts the caller may see and, for a tenant, to the
+/// containers it owns (asked of each engine concerned; a host that does not answer shows none).
 #[utoipa::path(get, path = "/container-meta", tag = "tags", params(MetaQuery), responses((status = 200, body = Vec<ContainerMeta>)))]
 pub async fn list_meta(
     State(state): State<AppState>,
@@ -121,18 +124,28 @@ pub async fn list_meta(
     let mut rows = state.store.list_container_meta(q.host.as_deref()).await?;
     rows.retain(|m| actor.may_see_host(&m.host));
     if let Some(owner) = actor.owner_filter() {
-        // Tenants see only their own containers' entries.
         let filter = ListFilter {
             all: true,
             labels: vec![format!("{OWNER_LABEL}={owner}")],
             ..Default::default()
         };
-        let mut own = HashSet::new();
-        for host in state.engines.all() {
-            if let Ok(list) = host.list_containers(&filter).await {
-                own.extend(list.into_iter().map(|c| (c.host, c.name)));
-            }
-        }
+        let hosts: BTreeSet<&str> = rows.iter().map(|m| m.host.as_str()).collect();
+        let lists = join_all(
+            hosts
+                .into_iter()
+                .filter_map(|h| state.engines.get(h).ok())
+                .map(|host| {
+                    let filter = &filter;
+                    async move { host.list_containers(filter).await }
+                }),
+        )
+        .await;
+        let own: HashSet<(String, String)> = lists
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|c| (c.host, c.name))
+            .collect();
         rows.retain(|m| own.contains(&(m.host.clone(), m.container.clone())));
     }
     Ok(Json(rows.into_iter().map(meta_view).collect()))

@@ -19,7 +19,7 @@ use super::schedules::RunsQuery;
 use crate::auth::middleware::{Audit, rate_limited};
 use crate::auth::{Actor, tokens};
 use crate::error::{AppError, AppResult};
-use crate::scheduler::{job, run_view};
+use crate::scheduler::{hook_secrets, job, run_view};
 use crate::state::AppState;
 use crate::store::{NewWebhook, WebhookRecord};
 
@@ -78,7 +78,7 @@ pub async fn create(
     Json(req): Json<WebhookCreate>,
 ) -> AppResult<(StatusCode, Json<WebhookCreated>)> {
     let token = format!("{TOKEN_PREFIX}{}", tokens::random_token(32));
-    let mut new = checked(&state, &actor, req)?;
+    let mut new = checked(&state, &actor, req, None)?;
     new.token_hash = tokens::hash(&token);
     new.token_prefix = token.chars().take(TOKEN_PREFIX.len() + 6).collect();
     let rec = state
@@ -97,8 +97,15 @@ pub async fn create(
     ))
 }
 
-/// Checks a create or replace body; the token fields are left empty.
-fn checked(state: &AppState, actor: &Actor, req: WebhookCreate) -> AppResult<NewWebhook> {
+/// Checks a create or replace body; the token fields are left empty. A replace that keeps a
+/// signature check may leave the secret out to keep the stored one (`kept`, still sealed): it
+/// is never answered, so an editor cannot send it back.
+fn checked(
+    state: &AppState,
+    actor: &Actor,
+    req: WebhookCreate,
+    kept: Option<&WebhookRecord>,
+) -> AppResult<NewWebhook> {
     let name = req.name.trim().to_owned();
     if name.is_empty() {
         return Err(AppError::validation("name", "a webhook needs a name"));
@@ -112,7 +119,8 @@ fn checked(state: &AppState, actor: &Actor, req: WebhookCreate) -> AppResult<New
     }
     let job = job::check(req.job, &state.engines)?;
     let signature = req.signature.unwrap_or(SignatureCheck::None);
-    let secret = match (signature, req.secret) {
+    let stored = kept.and_then(|k| k.sealed_secret.clone());
+    let sealed_secret = match (signature, req.secret) {
         (SignatureCheck::None, Some(_)) => {
             return Err(AppError::validation(
                 "secret",
@@ -120,7 +128,10 @@ fn checked(state: &AppState, actor: &Actor, req: WebhookCreate) -> AppResult<New
             ));
         }
         (SignatureCheck::None, None) => None,
-        (_, Some(s)) if (16..=256).contains(&s.len()) => Some(s),
+        (_, Some(s)) if (16..=256).contains(&s.len()) => {
+            Some(hook_secrets::seal(&state.secrets, &s)?)
+        }
+        (_, None) if stored.is_some() => stored,
         (_, _) => {
             return Err(AppError::validation(
                 "secret",
@@ -146,7 +157,7 @@ fn checked(state: &AppState, actor: &Actor, req: WebhookCreate) -> AppResult<New
             SignatureCheck::Gitlab => "gitlab",
         }
         .to_owned(),
-        secret,
+        sealed_secret,
         rate_limit_per_minute: rate,
     };
     Ok(new)
@@ -168,7 +179,8 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(req): Json<WebhookCreate>,
 ) -> AppResult<Json<Webhook>> {
-    let new = checked(&state, &actor, req)?;
+    let old = record(&state, id).await?;
+    let new = checked(&state, &actor, req, Some(&old))?;
     let rec = state
         .store
         .replace_webhook(id, &new)
@@ -226,14 +238,20 @@ pub async fn trigger(
         .scheduler
         .webhook_allowed(hook.id, per_minute)
         .map_err(rate_limited)?;
-    verify_signature(&hook, &headers, &body)?;
+    let secret = hook_secrets::open(&state.secrets, &hook)?;
+    verify_signature(&hook, secret.as_deref(), &headers, &body)?;
     let run_id = state.scheduler.fire_webhook(&hook).await?;
     audit.detail("run_id", run_id);
     Ok((StatusCode::ACCEPTED, Json(RunStarted { run_id })))
 }
 
-fn verify_signature(hook: &WebhookRecord, headers: &HeaderMap, body: &[u8]) -> AppResult<()> {
-    let secret = hook.secret.as_deref().unwrap_or_default();
+fn verify_signature(
+    hook: &WebhookRecord,
+    secret: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> AppResult<()> {
+    let secret = secret.unwrap_or_default();
     let header = |name: &str| {
         headers
             .get(name)

@@ -11,6 +11,7 @@ pub mod rules;
 pub mod send;
 pub mod shoutrrr;
 pub mod sources;
+pub mod update_watch;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -56,8 +57,9 @@ struct Inner {
     /// Made at the first send: its TLS roots cost memory an idle server need not hold.
     client: std::sync::OnceLock<reqwest::Client>,
     policy: Policy,
-    /// Last send per (rule, event key), for cooldowns.
-    cooldowns: Mutex<HashMap<(i64, String), Instant>>,
+    /// Last send per (rule, event key), unix ms: a cache of the stored cooldowns (filled as
+    /// keys are met), so an event in its cooldown is dropped without a database round trip.
+    cooldowns: Mutex<HashMap<(i64, String), i64>>,
     sends: Arc<Semaphore>,
     shutdown: CancellationToken,
     dropped: AtomicU64,
@@ -93,6 +95,7 @@ impl Notifier {
             failed: AtomicU64::new(0),
             login_failures: Mutex::new(HashMap::new()),
         });
+        tokio::spawn(prune_cooldowns(inner.store.clone()));
         tokio::spawn(dispatch_loop(inner.clone(), rx));
         Arc::new(Self { tx, inner })
     }
@@ -202,6 +205,15 @@ impl Notifier {
     }
 }
 
+/// Stored cooldowns older than the longest a rule may have are of no more use.
+async fn prune_cooldowns(store: Store) {
+    let longest = i64::try_from(rules::MAX_COOLDOWN_SECS).unwrap_or(i64::MAX) * 1000;
+    let before = Utc::now().timestamp_millis() - longest;
+    if let Err(e) = store.prune_cooldowns(before).await {
+        tracing::warn!(error = %e, "could not prune old notification cooldowns");
+    }
+}
+
 async fn dispatch_loop(inner: Arc<Inner>, mut rx: mpsc::Receiver<Queued>) {
     loop {
         let queued = tokio::select! {
@@ -242,7 +254,10 @@ async fn dispatch(inner: &Arc<Inner>, queued: Queued) -> Result<(), AppError> {
         if !rule.matches_with(&event, &stored_tags) {
             continue;
         }
-        if !inner.start_cooldown(rule.id, &key, Duration::from_secs(rule.cooldown_secs)) {
+        if !inner
+            .start_cooldown(rule.id, &key, Duration::from_secs(rule.cooldown_secs))
+            .await
+        {
             tracing::debug!(rule = rule.id, key = %key, "notification suppressed: in cooldown");
             continue;
         }
@@ -284,24 +299,56 @@ async fn dispatch(inner: &Arc<Inner>, queued: Queued) -> Result<(), AppError> {
 }
 
 impl Inner {
-    /// Whether a send for (rule, key) may go now; if so, the cooldown starts.
-    fn start_cooldown(&self, rule: i64, key: &str, cooldown: Duration) -> bool {
-        let now = Instant::now();
-        let mut map = self
-            .cooldowns
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if map.len() > 10_000 {
-            map.retain(|_, last| now.duration_since(*last) < Duration::from_secs(86_400));
+    /// Whether a send for (rule, key) may go now; if so, the cooldown starts. The database
+    /// decides (cooldowns outlive a restart and hold across servers); the cache only answers
+    /// "still cooling down" early. A database error lets the event through on the cache's word:
+    /// a duplicate message beats a lost one.
+    async fn start_cooldown(&self, rule: i64, key: &str, cooldown: Duration) -> bool {
+        if cooldown.is_zero() {
+            return true;
         }
+        let now = Utc::now().timestamp_millis();
+        let since = now.saturating_sub(i64::try_from(cooldown.as_millis()).unwrap_or(i64::MAX));
         let k = (rule, key.to_owned());
-        if let Some(last) = map.get(&k)
-            && now.duration_since(*last) < cooldown
-        {
+        if self.cached_cooldown(&k).is_some_and(|last| last > since) {
             return false;
         }
-        map.insert(k, now);
-        true
+        let (allowed, last) = match self.store.claim_cooldown(rule, key, now, since).await {
+            Ok(true) => (true, Some(now)),
+            Ok(false) => {
+                let last = self
+                    .store
+                    .cooldown_last_sent(rule, key)
+                    .await
+                    .ok()
+                    .flatten();
+                (false, last)
+            }
+            Err(e) => {
+                tracing::warn!(rule, error = %e, "could not store a notification cooldown");
+                (true, Some(now))
+            }
+        };
+        if let Some(last) = last {
+            let mut map = self
+                .cooldowns
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if map.len() > 10_000 {
+                let day_ago = now - 86_400_000;
+                map.retain(|_, last| *last > day_ago);
+            }
+            map.insert(k, last);
+        }
+        allowed
+    }
+
+    fn cached_cooldown(&self, k: &(i64, String)) -> Option<i64> {
+        self.cooldowns
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(k)
+            .copied()
     }
 
     async fn send_and_record(

@@ -7,6 +7,8 @@
 //! a run holds a lease row so an overlapping run is skipped, even on another server.
 
 pub mod cron;
+pub mod hook_secrets;
+mod interrupted;
 pub mod job;
 mod queue;
 mod update;
@@ -342,6 +344,7 @@ impl Scheduler {
                         ),
                         trigger: "schedule".to_owned(),
                         triggered_by: None,
+                        owner: None,
                     })
                     .await?;
             }
@@ -369,6 +372,7 @@ impl Scheduler {
             message: None,
             trigger: trigger_str(trigger).to_owned(),
             triggered_by: by.clone(),
+            owner: Some(self.owner.clone()),
         };
         let source = Source {
             schedule_id: Some(rec.id),
@@ -417,6 +421,7 @@ impl Scheduler {
                 message: None,
                 trigger: "webhook".to_owned(),
                 triggered_by: Some(by.clone()),
+                owner: Some(self.owner.clone()),
             })
             .await?;
         self.ctx.store.note_webhook_trigger(hook.id).await?;
@@ -456,22 +461,33 @@ impl Scheduler {
 
     /// Runs the job with its policies, records the end, releases the lease, audits, publishes.
     async fn carry_out(self: Arc<Self>, run_id: i64, source: Source, job: JobSpec) {
-        let renew = source.schedule_id.map(|id| {
-            let me = self.clone();
-            tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(LEASE / 3).await;
-                    let until = ms(Utc::now()) + LEASE_MS;
-                    if let Err(e) = me.ctx.store.renew_lease(id, &me.owner, until).await {
-                        tracing::warn!(schedule = id, error = %e, "could not renew a run lease");
-                    }
+        // The run's heartbeat (and a schedule's lease) is renewed while it lasts; not after
+        // shutdown, when `stop` has let them lapse on purpose.
+        let me = self.clone();
+        let schedule_id = source.schedule_id;
+        let renew = tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    () = me.shutdown.cancelled() => return,
+                    () = tokio::time::sleep(LEASE / 3) => {}
                 }
-            })
+                let now = ms(Utc::now());
+                if let Err(e) = me.ctx.store.renew_run(run_id, now + LEASE_MS, now).await {
+                    tracing::warn!(run = run_id, error = %e, "could not renew a run heartbeat");
+                }
+                if let Some(id) = schedule_id
+                    && let Err(e) = me
+                        .ctx
+                        .store
+                        .renew_lease(id, &me.owner, now + LEASE_MS)
+                        .await
+                {
+                    tracing::warn!(schedule = id, error = %e, "could not renew a run lease");
+                }
+            }
         });
         let (outcome, done, attempts) = self.attempt_all(&job).await;
-        if let Some(task) = renew {
-            task.abort();
-        }
+        renew.abort();
         let store = &self.ctx.store;
         if let Err(e) = store
             .finish_run(
@@ -590,7 +606,7 @@ struct Source {
 /// A run's lease lasts this long unless renewed; the running server renews it every third of
 /// it, so the lease of a server that died mid-run frees the schedule within this time.
 const LEASE: Duration = Duration::from_secs(30);
-const LEASE_MS: i64 = 30_000;
+const LEASE_MS: i64 = crate::store::RUN_HEARTBEAT_MS;
 
 fn not_found(id: i64) -> AppError {
     AppError::new(

@@ -89,6 +89,8 @@ impl Queue {
 
 /// Runs until the server stops.
 pub(super) async fn run(scheduler: Arc<Scheduler>, mut changes: mpsc::UnboundedReceiver<Change>) {
+    // Runs a previous server left `running` are closed before anything fires again.
+    sweep_interrupted(&scheduler).await;
     if let Err(e) = scheduler.recover_missed().await {
         tracing::warn!(error = %e, "could not check for runs missed while down");
     }
@@ -97,6 +99,11 @@ pub(super) async fn run(scheduler: Arc<Scheduler>, mut changes: mpsc::UnboundedR
     resync.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut housekeeping = tokio::time::interval(HOUSEKEEPING);
     housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut sweep = tokio::time::interval_at(
+        tokio::time::Instant::now() + super::interrupted::SWEEP,
+        super::interrupted::SWEEP,
+    );
+    sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let wait = queue.peek().map_or(Duration::from_secs(3600), |due| {
             Duration::from_millis(u64::try_from(due - ms(chrono::Utc::now())).unwrap_or(0))
@@ -114,6 +121,7 @@ pub(super) async fn run(scheduler: Arc<Scheduler>, mut changes: mpsc::UnboundedR
                 Ok(n) => tracing::info!(runs = n, "pruned old schedule runs"),
                 Err(e) => tracing::warn!(error = %e, "could not prune schedule runs"),
             },
+            _ = sweep.tick() => sweep_interrupted(&scheduler).await,
             () = tokio::time::sleep(wait) => {
                 let now = ms(chrono::Utc::now());
                 while let Some((due, id)) = queue.pop_due(now) {
@@ -122,6 +130,14 @@ pub(super) async fn run(scheduler: Arc<Scheduler>, mut changes: mpsc::UnboundedR
                 }
             }
         }
+    }
+}
+
+async fn sweep_interrupted(scheduler: &Scheduler) {
+    match scheduler.close_interrupted().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(runs = n, "closed runs cut off by a server stop"),
+        Err(e) => tracing::warn!(error = %e, "could not close runs cut off by a server stop"),
     }
 }
 

@@ -4,6 +4,7 @@
 //! Statements stick to SQL that PostgreSQL also speaks, so a second backend can follow.
 
 mod audit;
+mod cooldowns;
 mod hosts;
 mod notify;
 mod users;
@@ -23,7 +24,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 pub use audit::{AuditFilter, AuditRecord, NewAuditEntry};
 pub use hosts::HostRecord;
 pub use notify::{ChannelRecord, ChannelRow, DeliveryRecord, RuleRecord, RuleRow};
-pub use schedules::{NewRun, NewSchedule, RunRecord, ScheduleRecord};
+pub use schedules::{NewRun, NewSchedule, RUN_HEARTBEAT_MS, RunRecord, ScheduleRecord};
 pub use tags::{ContainerMetaRecord, TagRecord};
 pub use users::{ApiKeyRecord, NewUser, SessionRecord, UserRecord};
 pub use webhooks::{NewWebhook, WebhookRecord};

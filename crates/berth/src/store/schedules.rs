@@ -78,6 +78,8 @@ pub struct NewRun {
     pub trigger: String,
     /// Who.
     pub triggered_by: Option<String>,
+    /// The server carrying a `running` run out (its heartbeat starts with the run).
+    pub owner: Option<String>,
 }
 
 /// A stored run.
@@ -122,6 +124,10 @@ macro_rules! run_columns {
         "id, schedule_id, webhook_id, scheduled_for, started_at, finished_at, outcome, message, output, exit_code, attempts, trigger, triggered_by"
     };
 }
+
+/// How long a running run's heartbeat lasts unless renewed (the running server renews it every
+/// third of this): a run cut off by a server that died is closed within about this time.
+pub const RUN_HEARTBEAT_MS: i64 = 30_000;
 
 impl Store {
     /// Every schedule, by id.
@@ -298,11 +304,12 @@ impl Store {
         .map(|_| ())
     }
 
-    /// Records a run; its id.
+    /// Records a run; its id. A `running` run's heartbeat lasts [`RUN_HEARTBEAT_MS`] from now.
     pub async fn insert_run(&self, run: &NewRun) -> Result<i64, sqlx::Error> {
         sqlx::query_scalar(
-            "INSERT INTO schedule_runs (schedule_id, webhook_id, scheduled_for, started_at, outcome, message, trigger, triggered_by, finished_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $5 = 'running' THEN NULL ELSE $4 END) RETURNING id",
+            "INSERT INTO schedule_runs (schedule_id, webhook_id, scheduled_for, started_at, outcome, message, trigger, triggered_by, finished_at, owner, alive_until)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $5 = 'running' THEN NULL ELSE $4 END,
+                     $9, CASE WHEN $5 = 'running' THEN $10 ELSE NULL END) RETURNING id",
         )
         .bind(run.schedule_id)
         .bind(run.webhook_id)
@@ -312,8 +319,80 @@ impl Store {
         .bind(&run.message)
         .bind(&run.trigger)
         .bind(&run.triggered_by)
+        .bind(&run.owner)
+        .bind(Utc::now().timestamp_millis() + RUN_HEARTBEAT_MS)
         .fetch_one(&self.pool)
         .await
+    }
+
+    /// Extends a running run's heartbeat to `until`, unless it has already lapsed (a lapsed run
+    /// may be being closed as interrupted; a late renewal must not bring it back).
+    pub async fn renew_run(&self, id: i64, until: i64, now: i64) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE schedule_runs SET alive_until = $2
+             WHERE id = $1 AND outcome = 'running' AND alive_until >= $3",
+        )
+        .bind(id)
+        .bind(until)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+    }
+
+    /// A stopping server's last word: its running runs' heartbeats lapse now and the leases it
+    /// holds are given back, so the next server to start closes those runs and fires again at
+    /// once instead of waiting out the lease.
+    pub async fn abandon_runs(&self, owner: &str) -> Result<u64, sqlx::Error> {
+        let runs = sqlx::query(
+            "UPDATE schedule_runs SET alive_until = 0 WHERE owner = $1 AND outcome = 'running'",
+        )
+        .bind(owner)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        sqlx::query(
+            "UPDATE schedules SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1",
+        )
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(runs)
+    }
+
+    /// Runs still `running` whose heartbeat lapsed before `now` (or that never had one: rows
+    /// written before the heartbeat existed).
+    pub async fn lapsed_runs(&self, now: i64) -> Result<Vec<RunRecord>, sqlx::Error> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            run_columns!(),
+            " FROM schedule_runs WHERE outcome = 'running' AND (alive_until IS NULL OR alive_until < $1) ORDER BY id"
+        ))
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Closes a lapsed run as failed with `message`, only if it is still running and lapsed:
+    /// of two servers sweeping at once exactly one closes it. Whether this caller did.
+    pub async fn close_lapsed_run(
+        &self,
+        id: i64,
+        message: &str,
+        now: i64,
+    ) -> Result<bool, sqlx::Error> {
+        Ok(sqlx::query(
+            "UPDATE schedule_runs SET outcome = 'failed', message = $2, finished_at = $3, alive_until = NULL
+             WHERE id = $1 AND outcome = 'running' AND (alive_until IS NULL OR alive_until < $4)",
+        )
+        .bind(id)
+        .bind(message)
+        .bind(Utc::now())
+        .bind(now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
     }
 
     /// Records how a run ended.
@@ -329,7 +408,7 @@ impl Store {
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
             "UPDATE schedule_runs SET finished_at = $2, outcome = $3, message = $4, output = $5,
-             exit_code = $6, attempts = $7 WHERE id = $1",
+             exit_code = $6, attempts = $7, alive_until = NULL WHERE id = $1",
         )
         .bind(id)
         .bind(Utc::now())

@@ -1,4 +1,4 @@
-//! Webhook rows: only the token's hash is kept.
+//! Webhook rows: only the token's hash is kept; the signature secret is stored sealed.
 
 use chrono::{DateTime, Utc};
 use sqlx::FromRow;
@@ -20,8 +20,8 @@ pub struct WebhookRecord {
     pub token_prefix: String,
     /// `none`, `github`, `gitlab`.
     pub signature: String,
-    /// The signature secret.
-    pub secret: Option<String>,
+    /// The signature secret, sealed (`crate::secrets`).
+    pub sealed_secret: Option<String>,
     /// Calls per minute.
     pub rate_limit_per_minute: i64,
     /// Calls that started a run.
@@ -47,15 +47,15 @@ pub struct NewWebhook {
     pub token_prefix: String,
     /// Signature check.
     pub signature: String,
-    /// Secret.
-    pub secret: Option<String>,
+    /// The signature secret, sealed.
+    pub sealed_secret: Option<String>,
     /// Calls per minute.
     pub rate_limit_per_minute: u32,
 }
 
 macro_rules! columns {
     () => {
-        "id, name, job, token_hash, token_prefix, signature, secret, rate_limit_per_minute, trigger_count, last_triggered_at, created_by, created_at"
+        "id, name, job, token_hash, token_prefix, signature, sealed_secret, rate_limit_per_minute, trigger_count, last_triggered_at, created_by, created_at"
     };
 }
 
@@ -101,7 +101,7 @@ impl Store {
         created_by: Option<&str>,
     ) -> Result<WebhookRecord, sqlx::Error> {
         sqlx::query_as(concat!(
-            "INSERT INTO webhooks (name, job, token_hash, token_prefix, signature, secret, rate_limit_per_minute, created_by, created_at)
+            "INSERT INTO webhooks (name, job, token_hash, token_prefix, signature, sealed_secret, rate_limit_per_minute, created_by, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ",
             columns!()
         ))
@@ -110,7 +110,7 @@ impl Store {
         .bind(&w.token_hash)
         .bind(&w.token_prefix)
         .bind(&w.signature)
-        .bind(&w.secret)
+        .bind(&w.sealed_secret)
         .bind(i64::from(w.rate_limit_per_minute))
         .bind(created_by)
         .bind(Utc::now())
@@ -125,7 +125,7 @@ impl Store {
         w: &NewWebhook,
     ) -> Result<Option<WebhookRecord>, sqlx::Error> {
         sqlx::query_as(concat!(
-            "UPDATE webhooks SET name = $2, job = $3, signature = $4, secret = $5, rate_limit_per_minute = $6
+            "UPDATE webhooks SET name = $2, job = $3, signature = $4, sealed_secret = $5, secret = NULL, rate_limit_per_minute = $6
              WHERE id = $1 RETURNING ",
             columns!()
         ))
@@ -133,7 +133,7 @@ impl Store {
         .bind(&w.name)
         .bind(&w.job)
         .bind(&w.signature)
-        .bind(&w.secret)
+        .bind(&w.sealed_secret)
         .bind(i64::from(w.rate_limit_per_minute))
         .fetch_optional(&self.pool)
         .await
@@ -159,5 +159,49 @@ impl Store {
         .execute(&self.pool)
         .await
         .map(|_| ())
+    }
+
+    /// Webhooks whose secret is still stored in plain text (written before secrets were sealed):
+    /// `(id, secret)`.
+    pub async fn plain_webhook_secrets(&self) -> Result<Vec<(i64, String)>, sqlx::Error> {
+        sqlx::query_as("SELECT id, secret FROM webhooks WHERE secret IS NOT NULL ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    /// Replaces plain secrets by their sealed forms, `(id, sealed)`, only where still plain. The
+    /// old text is zeroed in the file as it goes (`secure_delete`) and the write-ahead log is
+    /// checkpointed and emptied, so no copy of a plain secret is left in `berth.db*`. How many
+    /// rows changed.
+    pub async fn seal_webhook_secrets(&self, sealed: &[(i64, String)]) -> Result<u64, sqlx::Error> {
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("PRAGMA secure_delete = ON")
+            .execute(&mut *conn)
+            .await?;
+        let mut changed = 0;
+        let result = async {
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            for (id, value) in sealed {
+                changed += sqlx::query(
+                    "UPDATE webhooks SET sealed_secret = $2, secret = NULL WHERE id = $1 AND secret IS NOT NULL",
+                )
+                .bind(id)
+                .bind(value)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            }
+            tx.commit().await
+        }
+        .await;
+        // The pragma is per connection: hand this one back to the pool as it was.
+        sqlx::query("PRAGMA secure_delete = OFF")
+            .execute(&mut *conn)
+            .await?;
+        result?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&mut *conn)
+            .await?;
+        Ok(changed)
     }
 }

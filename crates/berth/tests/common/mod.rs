@@ -282,6 +282,7 @@ impl TestApp {
     pub async fn stop(self) {
         self.shutdown.cancel();
         let _ = self.server.await;
+        self.state.scheduler.stop().await;
         self.state.store.close().await;
     }
 
