@@ -211,6 +211,69 @@ async fn sweep(name: &str, scope: &str) {
     }
 }
 
+/// Removes, when dropped, everything the engine holds of the nodes it names: the container
+/// `vantage6-NAME-SCOPE` (Berth's or the CLI's, running or kept), every volume and network whose
+/// name starts with `vantage6-NAME-SCOPE-` (the four node volumes, temporary `…-tmpvol`s, the
+/// node's `…-net`). Like `common::Containers`, it works through the `docker` CLI, synchronously,
+/// so it also runs while a failed test unwinds, where no runtime can be awaited.
+struct NodeGuard {
+    nodes: Vec<String>,
+}
+
+impl NodeGuard {
+    /// Guards the nodes `(name, scope)`.
+    fn new(nodes: &[(&str, &str)]) -> Self {
+        Self {
+            nodes: nodes
+                .iter()
+                .map(|(name, scope)| format!("vantage6-{name}-{scope}"))
+                .collect(),
+        }
+    }
+
+    /// The names `docker KIND ls` lists that belong to a guarded node.
+    fn listed(kind: &str, container: &str) -> Vec<String> {
+        let out = Command::new("docker")
+            .args([kind, "ls", "--format", "{{.Name}}"])
+            .args(["--filter", &format!("name={container}-")])
+            .output();
+        out.map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .split_whitespace()
+                // `name=` filters on a substring; keep only this node's own.
+                .filter(|n| n.starts_with(&format!("{container}-")))
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+}
+
+impl Drop for NodeGuard {
+    fn drop(&mut self) {
+        for container in &self.nodes {
+            // `rm -f` waits until the container is gone, so its volumes are free afterwards.
+            let _ = Command::new("docker")
+                .args(["rm", "-fv", container])
+                .output();
+            let volumes = Self::listed("volume", container);
+            if !volumes.is_empty() {
+                let _ = Command::new("docker")
+                    .args(["volume", "rm", "-f"])
+                    .args(&volumes)
+                    .output();
+            }
+            let networks = Self::listed("network", container);
+            if !networks.is_empty() {
+                let _ = Command::new("docker")
+                    .args(["network", "rm"])
+                    .args(&networks)
+                    .output();
+            }
+        }
+    }
+}
+
 /// What must be equal between the two containers: the whole `Config` (but the hostname, the
 /// container id's prefix), the whole `HostConfig`, the mounts, the command and the name.
 fn comparable(c: &Value) -> Value {
@@ -336,6 +399,7 @@ async fn a_cli_written_node_with_every_file_database_starts_as_the_cli_starts_it
     let v6 = V6::new();
     let app = v6.app().await;
     let name = unique("v6files");
+    let _nodes = NodeGuard::new(&[(&name, "user")]);
     let csv = v6.file("db/a.csv", "x,y\n1,2\n");
     let parquet = v6.file("db/b.parquet", "PAR1");
     let excel = v6.file("db/c.xlsx", "PK");
@@ -439,6 +503,7 @@ async fn a_berth_written_node_with_encryption_and_extras_starts_as_the_cli_start
     let v6 = V6::new();
     let app = v6.app().await;
     let name = unique("v6extra");
+    let _nodes = NodeGuard::new(&[(&name, "user")]);
     // A relative private key lives in the node's data folder.
     let data = v6
         .dirs
@@ -500,7 +565,6 @@ async fn a_berth_written_node_with_encryption_and_extras_starts_as_the_cli_start
         c["HostConfig"]["ExtraHosts"],
         json!(["alpha:host-gateway", "db.local:10.0.0.5"])
     );
-    sweep(&name, "user").await;
     app.stop().await;
 }
 
@@ -514,6 +578,7 @@ async fn a_system_node_with_a_read_only_database_starts_as_the_cli_starts_it() {
     let v6 = V6::new();
     let app = v6.app().await;
     let name = unique("v6sys");
+    let _nodes = NodeGuard::new(&[(&name, "system")]);
     let csv = v6.file("sys/patients.csv", "id\n1\n");
     let key = v6.file("keys/private.pem", "-----BEGIN PRIVATE KEY-----\n");
     let body = json!({
@@ -604,6 +669,7 @@ async fn without_an_image_both_ask_the_server_for_its_version() {
     let app = v6.app().await;
     let port = version_server().await;
     let name = unique("v6ver");
+    let _nodes = NodeGuard::new(&[(&name, "user")]);
     let body = json!({
         "name": name, "api_key": "k-0004",
         "server_url": "http://127.0.0.1", "port": port, "api_path": "/api"
@@ -621,9 +687,13 @@ async fn without_an_image_both_ask_the_server_for_its_version() {
 
 #[tokio::test]
 async fn bad_input_gets_a_clear_error_and_leaves_nothing_behind() {
+    // It runs `v6 node start` and starts a node of its own.
+    let _lock = engine_lock();
     let v6 = V6::new();
     let app = v6.app().await;
     let name = unique("v6bad");
+    let half = unique("v6half");
+    let _nodes = NodeGuard::new(&[(&name, "user"), (&half, "user")]);
     let csv = v6.file("ok.csv", "a\n");
     let base = json!({ "name": name, "api_key": "k", "server_url": "http://127.0.0.1", "port": 9 });
     let with = |extra: Value| {
@@ -733,7 +803,6 @@ async fn bad_input_gets_a_clear_error_and_leaves_nothing_behind() {
     // The engine refuses the container (a mount mode it does not know): what the start made
     // before (volumes, folders) is taken back.
     node_image();
-    let half = unique("v6half");
     let body = json!({
         "name": half, "api_key": "k", "server_url": "http://127.0.0.1", "port": 9,
         "image": NODE_IMAGE, "extra_mounts": [format!("{}:/mnt/x:notamode", v6.path("").display())]
@@ -795,6 +864,7 @@ async fn stop_remove_and_clean_do_what_the_cli_does() {
     let v6 = V6::new();
     let app = v6.app().await;
     let name = unique("v6life");
+    let _nodes = NodeGuard::new(&[(&name, "user")]);
     let scope = berth_api::vantage6::NodeScope::User;
     let body = json!({
         "name": name, "api_key": "k-0005", "server_url": "http://127.0.0.1", "port": 9,
@@ -902,7 +972,74 @@ async fn stop_remove_and_clean_do_what_the_cli_does() {
     ] {
         assert!(actions.contains(&a), "{a} not audited: {audit}");
     }
-    sweep(&name, "user").await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_failing_test_leaves_no_node_container_volume_or_network_behind() {
+    node_image();
+    let _lock = engine_lock();
+    let v6 = V6::new();
+    let app = v6.app().await;
+    let name = unique("v6panic");
+    let body = json!({
+        "name": name, "api_key": "k-0008", "server_url": "http://127.0.0.1", "port": 9,
+        "image": NODE_IMAGE
+    });
+    let (status, _) = json(app.post("/api/v1/vantage6/nodes", &body).await).await;
+    assert_eq!(status, StatusCode::CREATED);
+    // Kept, so the container outlives its process too; plus what a real node makes as it runs.
+    let (status, started) = json(
+        app.post(
+            &format!("/api/v1/vantage6/nodes/{name}/start"),
+            &json!({"keep": true}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    let cname = format!("vantage6-{name}-user");
+    let tmpvol = format!("{cname}-3-tmpvol");
+    let net = format!("{cname}-net");
+    docker()
+        .create_volume(bollard::models::VolumeCreateRequest {
+            name: Some(tmpvol.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    docker()
+        .create_network(bollard::models::NetworkCreateRequest {
+            name: net.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+
+    // A test body that fails with the guard held: the guard runs while the panic unwinds.
+    let failed = std::thread::spawn({
+        let name = name.clone();
+        move || {
+            let _nodes = NodeGuard::new(&[(&name, "user")]);
+            panic!("a failing node test (expected)");
+        }
+    })
+    .join();
+    assert!(failed.is_err());
+    assert!(inspect(&cname).await.is_none(), "{cname} survived");
+    for v in volumes_of(&name, "user").iter().chain([&tmpvol]) {
+        assert!(!volume_exists(v).await, "{v} survived");
+    }
+    assert!(
+        docker()
+            .inspect_network(
+                &net,
+                None::<bollard::query_parameters::InspectNetworkOptions>
+            )
+            .await
+            .is_err(),
+        "{net} survived"
+    );
     app.stop().await;
 }
 
