@@ -90,6 +90,10 @@ pub struct ServeArgs {
     /// vantage6 system data and log folder (default: `/usr/local/share/vantage6`).
     #[arg(long, env = "BERTH_V6_SYSTEM_DATA_DIR")]
     pub v6_system_data_dir: Option<PathBuf>,
+    /// The folder relative paths in vantage6 node configurations resolve against, as the CLI's
+    /// resolve against the folder `v6 node start` runs in (default: Berth's working folder).
+    #[arg(long, env = "BERTH_V6_WORK_DIR")]
+    pub v6_work_dir: Option<PathBuf>,
     /// The 32-byte key that seals secrets in the database [default: <data dir>/secret.key,
     /// created at first start].
     #[arg(long, env = "BERTH_SECRET_KEY_FILE")]
@@ -131,6 +135,7 @@ struct FileConfig {
     v6_user_data_dir: Option<PathBuf>,
     v6_user_log_dir: Option<PathBuf>,
     v6_system_data_dir: Option<PathBuf>,
+    v6_work_dir: Option<PathBuf>,
     secret_key_file: Option<PathBuf>,
     notify_attempts: Option<u32>,
     notify_backoff_ms: Option<u64>,
@@ -359,6 +364,7 @@ impl Config {
                         .v6_system_data_dir
                         .or(file.v6_system_data_dir)
                         .unwrap_or(d.system_data),
+                    work_dir: args.v6_work_dir.or(file.v6_work_dir).unwrap_or(d.work_dir),
                 }
             },
             secret_key_file: args.secret_key_file.or(file.secret_key_file),

@@ -66,12 +66,14 @@ struct V6 {
 impl V6 {
     fn new() -> Self {
         let tmp = tempfile::Builder::new().prefix("v6t").tempdir().unwrap();
-        let dirs = Dirs::from_vars(|k| {
+        let mut dirs = Dirs::from_vars(|k| {
             Self::xdg(tmp.path())
                 .into_iter()
                 .find(|(key, _)| *key == k)
                 .map(|(_, v)| v)
         });
+        // The CLI runs in `tmp` (see `cli`): Berth resolves relative paths from there too.
+        dirs.work_dir = tmp.path().to_owned();
         Self { tmp, dirs }
     }
 
@@ -490,6 +492,108 @@ async fn a_cli_written_node_with_every_file_database_starts_as_the_cli_starts_it
     assert_eq!(loaded["config"]["logging"]["level"], "WARNING");
     assert_eq!(loaded["config"]["vpn_subnet"], "10.76.0.0/16");
     assert_eq!(loaded["config"]["databases"][1]["mount_mode"], "ro");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn relative_paths_in_a_node_resolve_from_the_working_folder_as_the_cli_resolves_them() {
+    if V6::cli_available().is_none() {
+        return;
+    }
+    node_image();
+    let _lock = engine_lock();
+    let v6 = V6::new();
+    let app = v6.app().await;
+    let name = unique("v6rel");
+    let _nodes = NodeGuard::new(&[(&name, "user")]);
+    v6.file("rel/patients.csv", "id\n1\n");
+    v6.file("rel/2024.parquet", "PAR1");
+    std::fs::create_dir_all(v6.path("rel/images")).unwrap();
+    // `Path.resolve()` follows links: the mount and the suffix are the target's.
+    std::os::unix::fs::symlink("2024.parquet", v6.path("rel/latest.csv")).unwrap();
+    // Relative folders without a slash: made in the working folder, and (as the CLI passes
+    // them on) a named volume to the engine; named so the guard removes it.
+    let log_dir = format!("vantage6-{name}-user-logdir");
+    let data_dir = format!("vantage6-{name}-user-datadir");
+    let config = json!({
+        "api_key": "relative-key-0009",
+        "server_url": "http://127.0.0.1",
+        "port": 9,
+        "api_path": "/api",
+        "task_dir": "tasks",
+        "directories": {"log": log_dir, "data": data_dir},
+        "databases": [
+            {"label": "default", "uri": "files/rel/patients.csv", "type": "csv"},
+            {"label": "imgs", "uri": "./files/rel/images", "type": "folder", "mount_mode": "ro"},
+            {"label": "latest", "uri": "files/rel/latest.csv", "type": "parquet"},
+            {"label": "remote", "uri": "files/rel/not-here.db", "type": "sql"}
+        ],
+        "logging": logging(),
+        "encryption": {"enabled": false, "private_key": ""}
+    });
+    let (ok, out) = v6.cli(
+        &["write-config", &name, "--user"],
+        Some(&config.to_string()),
+    );
+    assert!(ok, "{out}");
+    // Berth's own working folder (the crate's, under cargo) has none of these files.
+    let own = std::env::current_dir().unwrap();
+    assert!(!own.join("files/rel/patients.csv").exists());
+
+    compare_start(
+        &v6,
+        &app,
+        &name,
+        "user",
+        &["--image", NODE_IMAGE],
+        json!({ "scope": "user", "image": NODE_IMAGE }),
+    )
+    .await;
+    let c = inspect(&format!("vantage6-{name}-user")).await.unwrap();
+    let binds: Vec<&str> = c["HostConfig"]["Binds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let root = std::fs::canonicalize(v6.tmp.path()).unwrap();
+    let root = root.display();
+    for bind in [
+        format!("{root}/files/rel/patients.csv:/mnt/default.csv"),
+        format!("{root}/files/rel/images:/mnt/imgs:ro"),
+        format!("{root}/files/rel/2024.parquet:/mnt/latest.parquet"),
+        format!("{log_dir}:/mnt/log"),
+    ] {
+        assert!(binds.contains(&bind.as_str()), "{bind} not in {binds:?}");
+    }
+    let env = c["Config"]["Env"].to_string();
+    assert!(
+        env.contains("REMOTE_DATABASE_URI=files/rel/not-here.db"),
+        "{env}"
+    );
+    assert!(env.contains("LATEST_DATABASE_URI=latest.parquet"), "{env}");
+    assert!(v6.tmp.path().join(&data_dir).is_dir());
+    assert!(!own.join(&data_dir).exists() && !own.join(&log_dir).exists());
+    berth_stop(&app, &name, "user").await;
+
+    // An edit checks relative database files from the same folder, and says so when missing.
+    let node = format!("/api/v1/vantage6/nodes/{name}");
+    let (status, detail) = json(app.get(&node).await).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert_eq!(detail["databases"][0]["uri"], "files/rel/patients.csv");
+    let mut dbs = detail["databases"].clone();
+    dbs[0]["read_only"] = json!(true);
+    let (status, body) = json(app.patch(&node, &json!({ "databases": dbs })).await).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    dbs[0]["uri"] = json!("files/rel/gone.csv");
+    let res = app.patch(&node, &json!({ "databases": dbs })).await;
+    let body = expect_error(res, StatusCode::BAD_REQUEST, "VALIDATION_FAILED").await;
+    assert_eq!(body["error"]["field"], "databases[0].uri");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&v6.tmp.path().display().to_string()),
+        "{message}"
+    );
     app.stop().await;
 }
 
