@@ -1147,6 +1147,218 @@ async fn a_failing_test_leaves_no_node_container_volume_or_network_behind() {
     app.stop().await;
 }
 
+/// The node's live logs as server-sent events, following (through the node's logs address).
+async fn follow_logs(app: &TestApp, node: &str) -> reqwest::Response {
+    let res = app
+        .client
+        .get(app.url(&format!("{node}/logs?follow=true&tail=all")))
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    res
+}
+
+/// Reads the event stream until a `line` event contains `needle`; panics on its end first.
+async fn read_until(res: &mut reqwest::Response, seen: &mut String, needle: &str) {
+    let deadline = std::time::Duration::from_secs(15);
+    tokio::time::timeout(deadline, async {
+        while !seen
+            .split("\n\n")
+            .any(|b| b.contains("event: line") && b.contains(needle))
+        {
+            match res.chunk().await.unwrap() {
+                Some(bytes) => seen.push_str(&String::from_utf8_lossy(&bytes)),
+                None => panic!("the stream ended before `{needle}`:\n{seen}"),
+            }
+            assert!(
+                !seen.contains("event: end") || seen.contains(needle),
+                "the stream ended before `{needle}`:\n{seen}"
+            );
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no `{needle}` in time:\n{seen}"));
+}
+
+async fn exit_code(container: &str) -> i64 {
+    inspect(container).await.unwrap()["State"]["ExitCode"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn logs_follow_a_running_node_and_stop_restart_force_and_keep_work_as_the_cli_does() {
+    node_image();
+    let _lock = engine_lock();
+    let v6 = V6::new();
+    let app = v6.app().await;
+    let name = unique("v6ops");
+    let _nodes = NodeGuard::new(&[(&name, "user")]);
+    let cname = format!("vantage6-{name}-user");
+    let node = format!("/api/v1/vantage6/nodes/{name}");
+    let body = json!({
+        "name": name, "api_key": "k-0010", "server_url": "http://127.0.0.1", "port": 9,
+        "image": NODE_IMAGE
+    });
+    let (status, _) = json(app.post("/api/v1/vantage6/nodes", &body).await).await;
+    assert_eq!(status, StatusCode::CREATED);
+    // No container yet: its logs are not found, nor are those of a node that does not exist.
+    let res = app.get(&format!("{node}/logs?tail=all")).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = app.get("/api/v1/vantage6/nodes/nope/logs").await;
+    expect_error(res, StatusCode::NOT_FOUND, "NODE_NOT_FOUND").await;
+    // Restart is for a running node (Berth answers 409 where the CLI only prints a warning).
+    let res = app.post(&format!("{node}/restart"), &json!({})).await;
+    expect_error(res, StatusCode::CONFLICT, "CONFLICT").await;
+    assert!(inspect(&cname).await.is_none());
+
+    // Kept, so the ended container can be inspected. The live logs follow: a line the node
+    // prints while stopping arrives on the stream that was opened before.
+    let (status, started) = json(
+        app.post(&format!("{node}/start"), &json!({"keep": true}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    let mut stream = follow_logs(&app, &node).await;
+    let mut seen = String::new();
+    read_until(&mut stream, &mut seen, "vnode-local start -c").await;
+    let (status, stopped) = json(app.post(&format!("{node}/stop"), &json!({})).await).await;
+    assert_eq!(status, StatusCode::OK, "{stopped}");
+    read_until(&mut stream, &mut seen, "stopping").await;
+    drop(stream);
+    assert_eq!(stopped["container"]["state"], "stopped");
+    // A gentle stop lets the node end itself (its TERM handler exits 0).
+    assert_eq!(exit_code(&cname).await, 0);
+    let (_, s) = json(app.get(&format!("{node}/status")).await).await;
+    assert_eq!(s["state"], "stopped", "{s}");
+
+    // `force` kills it (as `v6 node stop --force`): no TERM handler runs.
+    let (status, _) = json(
+        app.post(&format!("{node}/start"), &json!({"keep": true}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, killed) = json(
+        app.post(&format!("{node}/stop"), &json!({"force": true}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{killed}");
+    assert_eq!(exit_code(&cname).await, 137);
+
+    // Restart passes its options to the new start, as the CLI's does: here `keep`.
+    let (status, started) = json(app.post(&format!("{node}/start"), &json!({})).await).await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    let auto = inspect(&cname).await.unwrap();
+    assert_eq!(auto["HostConfig"]["AutoRemove"], true);
+    let (status, restarted) = json(
+        app.post(&format!("{node}/restart"), &json!({"keep": true}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{restarted}");
+    assert_eq!(restarted["container"]["state"], "running");
+    assert_ne!(restarted["container"]["id"], started["container"]["id"]);
+    let kept = inspect(&cname).await.unwrap();
+    assert_eq!(kept["HostConfig"]["AutoRemove"], false);
+    // The restart's stop removed the four volumes; its start made them again.
+    for v in volumes_of(&name, "user") {
+        assert!(volume_exists(&v).await, "{v} missing after the restart");
+    }
+
+    // Viewers read the node's logs but may not stop it.
+    let viewer = unique("viewer");
+    app.create_user(&viewer, berth_api::auth::Role::Viewer, None)
+        .await;
+    let view = app.login(&viewer, USER_PASSWORD).await;
+    let res = view.get(&app, &format!("{node}/logs?tail=all")).await;
+    let (status, lines) = json(res).await;
+    assert_eq!(status, StatusCode::OK, "{lines}");
+    assert!(lines.to_string().contains("vnode-local start"), "{lines}");
+    let res = view.post(&app, &format!("{node}/stop"), &json!({})).await;
+    expect_error(res, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+
+    let (_, audit) = json(app.get("/api/v1/audit?action=vantage6_node.stop").await).await;
+    let forced: Vec<&Value> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["resource_id"] == name.as_str())
+        .map(|e| &e["details"]["force"])
+        .collect();
+    assert!(
+        forced.contains(&&json!(true)) && forced.contains(&&json!(false)),
+        "{audit}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_node_the_cli_started_is_seen_running_and_stopped_by_berth() {
+    if V6::cli_available().is_none() {
+        return;
+    }
+    node_image();
+    let _lock = engine_lock();
+    let v6 = V6::new();
+    let app = v6.app().await;
+    let name = unique("v6cross");
+    let _nodes = NodeGuard::new(&[(&name, "user")]);
+    let body = json!({
+        "name": name, "api_key": "k-0011", "server_url": "http://127.0.0.1", "port": 9
+    });
+    let (status, _) = json(app.post("/api/v1/vantage6/nodes", &body).await).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (ok, out) = v6.cli(
+        &["node", "start", "--name", &name, "--image", NODE_IMAGE],
+        None,
+    );
+    assert!(ok, "{out}");
+    let (_, list) = json(app.get("/api/v1/vantage6/nodes").await).await;
+    let me = list["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == name.as_str())
+        .cloned()
+        .unwrap();
+    assert_eq!(me["container"]["state"], "running", "{me}");
+    assert_eq!(me["container"]["image"], NODE_IMAGE);
+    // Berth refuses to start it a second time, and stops it as the CLI would.
+    let res = app
+        .post(&format!("/api/v1/vantage6/nodes/{name}/start"), &json!({}))
+        .await;
+    expect_error(res, StatusCode::CONFLICT, "CONFLICT").await;
+    berth_stop(&app, &name, "user").await;
+    // Nothing is left that would stop the CLI from starting it again.
+    let (ok, out) = v6.cli(
+        &["node", "start", "--name", &name, "--image", NODE_IMAGE],
+        None,
+    );
+    assert!(ok, "{out}");
+    assert_eq!(
+        inspect(&format!("vantage6-{name}-user")).await.unwrap()["State"]["Running"],
+        true
+    );
+    app.stop().await;
+}
+
+/// `PATCH` of a node's logging level in a signed-in session.
+async fn patch_as(app: &TestApp, who: &common::Session, name: &str) -> reqwest::Response {
+    app.anon
+        .patch(app.url(&format!("/api/v1/vantage6/nodes/{name}")))
+        .header("cookie", &who.cookie)
+        .header("x-csrf-token", &who.csrf)
+        .json(&json!({"logging_level": "DEBUG"}))
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn viewers_read_nodes_operators_act_and_the_api_key_never_leaves() {
     let v6 = V6::new();
@@ -1197,7 +1409,22 @@ async fn viewers_read_nodes_operators_act_and_the_api_key_never_leaves() {
     let (_, detail) = json(app.get(&format!("/api/v1/vantage6/nodes/{name}")).await).await;
     assert_eq!(detail["api_key_set"], true);
     assert!(!detail.to_string().contains("rotated-secret-key-0007"));
+    // An edit: operators may, viewers may not; both changes are audited.
+    let res = patch_as(&app, &view, &name).await;
+    expect_error(res, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+    let res = patch_as(&app, &op, &name).await;
+    assert_eq!(res.status(), StatusCode::OK);
     let (_, audit) = json(app.get("/api/v1/audit?action=vantage6_node.").await).await;
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["resource_id"] == name.as_str())
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    for a in ["vantage6_node.update", "vantage6_node.set_api_key"] {
+        assert!(actions.contains(&a), "{a} not audited: {actions:?}");
+    }
     let logs = captured_logs();
     for secret in ["very-secret-api-key-0006", "rotated-secret-key-0007"] {
         assert!(!audit.to_string().contains(secret));
