@@ -38,7 +38,11 @@ test("a node's configuration is edited through the prefilled form, a bad value i
   await login(page);
   const { name, csv, file } = await makeNode(page);
   await page.goto("/vantage6/nodes");
-  await page.locator(`tr[data-node="${name}"]`).getByRole("link", { name: "Edit", exact: true }).click();
+  const row = page.locator(`tr[data-node="${name}"]`);
+  await expect(row).toContainText("no container");
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, "v6-nodes-list-edit-light-1366.png") });
+  await row.getByRole("link", { name: "Edit", exact: true }).click();
   await expect(page.getByRole("heading", { level: 1, name: `Edit ${name}` })).toBeVisible();
   // prefilled from the stored file; the API key is not part of the form
   await expect(page.getByLabel("Server URL")).toHaveValue("https://v6.example.org");
@@ -54,8 +58,10 @@ test("a node's configuration is edited through the prefilled form, a bad value i
   await page.getByRole("button", { name: "Save node" }).click();
   const err = page.locator('[data-field="databases[0].uri"] .field-error');
   await expect(err).toContainText("does not exist");
+  // once, at that field: not repeated for the list, nor marking the row's other fields
+  await expect(page.getByRole("alert").filter({ hasText: "does not exist" })).toHaveCount(1);
+  await expect(page.locator('[data-field="databases[0].label"]')).not.toHaveClass(/field-invalid/);
   expect(readFileSync(file, "utf8")).toContain("level: INFO");
-  mkdirSync(SHOTS, { recursive: true });
   await err.scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(SHOTS, "v6-node-edit-field-error-light-1366.png") });
   // a port that is not a number is named at its field before anything is sent

@@ -193,8 +193,8 @@ export function NodeForm({ initial }: { initial?: NodeDetail }) {
 
       <section className="card stack">
         <h2>Databases</h2>
-        <p className="hint">Each database algorithms may read. Label: a Python identifier (default, patients_2024). URI: a file or folder on this machine (/data/patients.csv) or a connection URI (postgresql://user@db/clinic).</p>
-        <Rows label="Databases" name="databases" rows={dbs} setRows={setDbs} error={error} add="Add database"
+        <p className="hint">Each database algorithms may read. Label: a Python identifier (default, patients_2024). URI: a file or folder on this machine (/data/patients.csv) or a connection URI (postgresql://user@db/clinic). A relative path is taken from Berth's vantage6 working folder, as the CLI takes it from the folder <code>v6 node start</code> runs in.</p>
+        <Rows label="Databases" name="databases" rows={dbs} setRows={setDbs} error={error} add="Add database" rowFields={["label", "uri", "type"]}
           empty={{ label: "", uri: "", type: "csv", read_only: true }}
           render={(d, set, i) => (
             <>
@@ -250,7 +250,7 @@ export function NodeForm({ initial }: { initial?: NodeDetail }) {
               <input aria-label="Address" className="mono" placeholder="10.0.0.5" value={r.v} onChange={(e) => set({ ...r, v: e.target.value })} />
             </>
           )} />
-        <Rows label="Registries" name="docker_registries" rows={regs} setRows={setRegs} error={error} add="Add registry" empty={{ registry: "", username: "", password: "" }}
+        <Rows label="Registries" name="docker_registries" rows={regs} setRows={setRegs} error={error} add="Add registry" rowFields={["registry", "username", "password"]} empty={{ registry: "", username: "", password: "" }}
           render={(r, set, i) => (
             <>
               <Field label="Registry" name={`docker_registries[${i}].registry`} error={error}>{(id) => <input id={id} className="mono" value={r.registry} onChange={(e) => set({ ...r, registry: e.target.value })} placeholder="harbor2.vantage6.ai" />}</Field>
