@@ -364,7 +364,11 @@ impl Config {
                         .v6_system_data_dir
                         .or(file.v6_system_data_dir)
                         .unwrap_or(d.system_data),
-                    work_dir: args.v6_work_dir.or(file.v6_work_dir).unwrap_or(d.work_dir),
+                    // A relative setting is taken from Berth's working folder, once, here.
+                    work_dir: args
+                        .v6_work_dir
+                        .or(file.v6_work_dir)
+                        .map_or_else(|| d.work_dir.clone(), |w| d.work_dir.join(w)),
                 }
             },
             secret_key_file: args.secret_key_file.or(file.secret_key_file),
@@ -510,5 +514,24 @@ mod tests {
         .map(|e| format!("{e:#}"))
         .unwrap_or_default();
         assert!(err.contains("lisen"), "{err}");
+    }
+
+    #[test]
+    fn the_vantage6_work_dir_defaults_to_the_working_folder_and_a_relative_one_is_taken_from_it() {
+        let here = std::env::current_dir().unwrap();
+        let config = Config::load(ServeArgs::default()).unwrap();
+        assert_eq!(config.vantage6.work_dir, here);
+        let config = Config::load(ServeArgs {
+            v6_work_dir: Some("nodes".into()),
+            ..ServeArgs::default()
+        })
+        .unwrap();
+        assert_eq!(config.vantage6.work_dir, here.join("nodes"));
+        let config = Config::load(ServeArgs {
+            v6_work_dir: Some("/srv/v6".into()),
+            ..ServeArgs::default()
+        })
+        .unwrap();
+        assert_eq!(config.vantage6.work_dir, PathBuf::from("/srv/v6"));
     }
 }

@@ -51,7 +51,7 @@ impl Dirs {
     }
 
     /// The folders from an environment lookup (appdirs 1.4 on Linux; an unset variable takes the
-    /// default, a set one is used as it is).
+    /// default, a set one is used as it is); the working folder is this process's.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Self {
         let home = var("HOME").unwrap_or_else(|| "/root".to_owned());
         let expand = |p: &str| -> PathBuf {
