@@ -8,6 +8,7 @@ import { Confirm, ErrorBox, HostDot, JsonView, Modal, PageHeader, Spinner, State
 import { LogsView } from "../components/LogsView";
 import { UpdatePanel } from "../components/UpdatePanel";
 import { ContainerTags } from "../components/ContainerTags";
+import { Processes } from "../components/ResourceDetails";
 import { useAuth } from "../lib/auth";
 import { act, containerPath, portLink, portText, removeContainer, type Action } from "../lib/containers";
 import { useDockerEvents } from "../lib/events";
@@ -19,7 +20,7 @@ import { useToast } from "../lib/toast";
 const Terminal = lazy(() => import("../components/Terminal"));
 const StatsCharts = lazy(() => import("../components/StatsCharts"));
 
-const TABS = ["overview", "inspect", "logs", "terminal", "stats"] as const;
+const TABS = ["overview", "inspect", "logs", "terminal", "stats", "processes"] as const;
 type Tab = (typeof TABS)[number];
 
 function Overview({ c }: { c: ContainerDetail }) {
@@ -168,6 +169,9 @@ export default function ContainerDetailPage() {
             {c.running ? <Terminal host={host} id={c.id} /> : <div className="state state-empty"><strong>The container is not running.</strong>Start it to open a terminal.</div>}
           </Suspense>
         )}
+        {tab === "processes" && (c.running
+          ? <Processes host={host} id={c.id} />
+          : <div className="state state-empty"><strong>The container is not running.</strong>It has no processes.</div>)}
         {tab === "stats" && (
           <Suspense fallback={<Spinner label="Loading charts…" />}>
             {c.running ? <StatsCharts host={host} id={c.id} /> : <div className="state state-empty"><strong>The container is not running.</strong>Stats are collected while it runs.</div>}

@@ -3,6 +3,7 @@ import { api, seg } from "../api/client";
 import type { Host } from "../api/types/Host";
 import type { HostTestResult } from "../api/types/HostTestResult";
 import type { HostTls } from "../api/types/HostTls";
+import { SystemInfoView } from "../components/ResourceDetails";
 import { Badge, Confirm, Empty, ErrorBox, Field, FormError, Modal, PageHeader, Spinner } from "../components/ui";
 import { useAuth } from "../lib/auth";
 import { ago, bytes } from "../lib/format";
@@ -106,6 +107,7 @@ export default function Hosts() {
   const toast = useToast();
   const [editing, setEditing] = useState<Host | null | "new">(null);
   const [removing, setRemoving] = useState<Host | null>(null);
+  const [info, setInfo] = useState<Host | null>(null);
   const [tests, setTests] = useState<Record<string, HostTestResult | "running">>({});
   const admin = can("admin");
   useEffect(() => {
@@ -155,6 +157,7 @@ export default function Hosts() {
                     <td className="hide-sm small">{h.state.containers_running} running · {h.state.containers_stopped} stopped · {h.state.containers_paused} paused</td>
                     <td className="hide-md small">{h.state.cpus ?? "–"} CPUs · {bytes(h.state.memory_bytes)} · {h.state.images} images</td>
                     <td className="actions">
+                      <button className="btn btn-sm" disabled={h.state.status !== "online"} onClick={() => setInfo(h)}>Info</button>
                       <button className="btn btn-sm" disabled={t === "running"} onClick={() => test(h)}>{t === "running" ? "Testing…" : "Test"}</button>
                       {admin && <button className="btn btn-sm" onClick={() => setEditing(h)}>Edit</button>}
                       {admin && <button className="btn btn-sm btn-danger" onClick={() => setRemoving(h)}>Remove</button>}
@@ -168,6 +171,9 @@ export default function Hosts() {
       )}
       <Modal title={editing === "new" ? "Add a host" : `Edit ${editing?.name ?? ""}`} open={editing !== null} onClose={() => setEditing(null)} wide>
         {editing !== null && <HostForm host={editing === "new" ? null : editing} onDone={() => setEditing(null)} />}
+      </Modal>
+      <Modal title={`Engine of ${info?.name ?? ""}`} open={!!info} onClose={() => setInfo(null)} wide>
+        {info && <SystemInfoView host={info.name} />}
       </Modal>
       <Confirm open={!!removing} title={`Remove ${removing?.name}?`} danger confirmLabel="Remove"
         body="Berth forgets the host; its containers keep running."

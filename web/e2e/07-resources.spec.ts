@@ -1,0 +1,132 @@
+// What the API offers for images, networks, volumes, engines and a container's processes is
+// reachable in the UI too; and the JavaScript the first screen needs stays within its budget.
+import { expect, test } from "@playwright/test";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { IMAGE, SHOTS, docker, login, record, unique } from "./helpers";
+
+const prefix = unique("e2e-res");
+const box = `${prefix}-box`;
+const net = `${prefix}-net`;
+const vol = `${prefix}-vol`;
+const tagRepo = `berth-e2e/${prefix}`;
+
+test.describe.configure({ mode: "serial" });
+
+test.beforeAll(() => {
+  docker("run", "-d", "--name", box, "--label", "berth.e2e=1", IMAGE, "sleep", "300");
+  docker("network", "create", "--label", "berth.e2e=1", net);
+  docker("volume", "create", "--label", "berth.e2e=1", vol);
+});
+
+test.afterAll(() => {
+  for (const args of [["rm", "-f", box], ["network", "rm", net], ["volume", "rm", vol], ["rmi", `${tagRepo}:t1`]]) {
+    try {
+      docker(...args);
+    } catch {
+      // already gone
+    }
+  }
+});
+
+test("a container's processes are listed on its page", async ({ page }) => {
+  await login(page);
+  await page.goto(`/containers/local/${box}`);
+  await page.getByRole("tab", { name: "Processes" }).click();
+  const table = page.getByTestId("processes");
+  await expect(table).toContainText("sleep 300");
+  await expect(table.locator("th").first()).toBeVisible();
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, "container-processes-light-desktop.png") });
+});
+
+test("an image's details show its layers, and a tag added there is listed", async ({ page }) => {
+  await login(page);
+  await page.goto("/images?host=local");
+  await page.getByLabel("Filter images").fill(IMAGE);
+  const row = page.locator("tr", { has: page.getByText(IMAGE, { exact: true }) });
+  await row.getByRole("button", { name: "Details" }).click();
+  const details = page.getByTestId("image-details");
+  await expect(details).toContainText(IMAGE);
+  await expect(page.getByTestId("image-history").locator("tbody tr").first()).toBeVisible();
+
+  // a bad repository is shown at its field, then a good one tags the image
+  await details.getByLabel("Repository").fill("Not A Repo");
+  await details.getByRole("button", { name: "Add tag" }).click();
+  await expect(details.locator('[data-field="repo"] .field-error')).toBeVisible();
+  await details.getByLabel("Repository").fill(tagRepo);
+  await details.getByLabel("Tag", { exact: true }).fill("t1");
+  await details.getByRole("button", { name: "Add tag" }).click();
+  await expect(page.locator(".toast-ok")).toContainText(`Tagged ${tagRepo}:t1`);
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, "image-details-light-desktop.png") });
+  expect(docker("image", "inspect", "--format", "{{.Id}}", `${tagRepo}:t1`)).toBe(docker("image", "inspect", "--format", "{{.Id}}", IMAGE));
+  await page.getByRole("button", { name: "Close" }).click();
+  await page.getByLabel("Filter images").fill(tagRepo);
+  await expect(page.locator("tbody").getByText(`${tagRepo}:t1`, { exact: true })).toBeVisible();
+});
+
+test("a container is connected to a network and disconnected from its details", async ({ page }) => {
+  await login(page);
+  await page.goto("/networks?host=local");
+  await page.getByLabel("Filter networks").fill(net);
+  await page.locator("tr", { hasText: net }).getByRole("button", { name: "Details" }).click();
+  const details = page.getByTestId("network-details");
+  await expect(details).toContainText("No container is attached");
+  await details.getByLabel("Container", { exact: true }).fill(box);
+  await details.getByLabel("Aliases").fill("db");
+  await details.getByRole("button", { name: "Connect" }).click();
+  const attached = page.getByTestId("network-containers").locator(`tr[data-container="${box}"]`);
+  await expect(attached).toBeVisible();
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, "network-details-light-desktop.png") });
+  // the engine agrees, alias included
+  expect(docker("inspect", "--format", `{{json (index .NetworkSettings.Networks "${net}").Aliases}}`, box)).toContain("db");
+  await attached.getByRole("button", { name: "Disconnect" }).click();
+  await expect(details).toContainText("No container is attached");
+  expect(docker("inspect", "--format", "{{json .NetworkSettings.Networks}}", box)).not.toContain(net);
+});
+
+test("a volume's details and an engine's information are shown", async ({ page }) => {
+  await login(page);
+  await page.goto("/volumes?host=local");
+  await page.getByLabel("Filter volumes").fill(vol);
+  await page.locator("tr", { hasText: vol }).getByRole("button", { name: "Details" }).click();
+  const details = page.getByTestId("volume-details");
+  await expect(details).toContainText(`/volumes/${vol}/_data`);
+  await expect(details).toContainText("berth.e2e");
+  await page.getByRole("button", { name: "Close" }).click();
+
+  await page.goto("/hosts");
+  await page.locator("tr", { hasText: "unix:///var/run/docker.sock" }).first().getByRole("button", { name: "Info" }).click();
+  const info = page.getByTestId("system-info");
+  const version = docker("version", "--format", "{{.Server.Version}}");
+  await expect(info).toContainText(`Docker ${version}`);
+  await expect(info).toContainText("Kernel");
+  await page.screenshot({ path: join(SHOTS, "host-info-light-desktop.png") });
+});
+
+test("the first screen loads at most 300 KB of gzipped JavaScript", async ({ browser }) => {
+  // A fresh context: nothing cached, every script fetched over the wire.
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await login(page);
+  await page.goto("/");
+  await page.locator('[data-testid="dashboard"][data-ready="true"] .host-card').first().waitFor();
+  const scripts = await page.evaluate(() => performance.getEntriesByType("resource")
+    .filter((e) => e.name.endsWith(".js"))
+    .map((e) => {
+      const r = e as PerformanceResourceTiming;
+      return { name: new URL(r.name).pathname, wire: r.encodedBodySize, decoded: r.decodedBodySize };
+    }));
+  await context.close();
+  expect(scripts.length).toBeGreaterThan(0);
+  const wire = scripts.reduce((a, s) => a + s.wire, 0);
+  const decoded = scripts.reduce((a, s) => a + s.decoded, 0);
+  record("initial_js", { files: scripts.length, gzipped_kb: Math.round(wire / 1024), decoded_kb: Math.round(decoded / 1024), scripts });
+  // served compressed (the wire size is the gzipped size), and within the budget
+  expect(wire).toBeLessThan(decoded);
+  expect(wire).toBeLessThanOrEqual(300 * 1024);
+  // the terminal and the charts are not part of it
+  expect(scripts.map((s) => s.name).join(" ")).not.toMatch(/Terminal|StatsCharts|xterm/i);
+});
