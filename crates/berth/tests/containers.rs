@@ -1099,6 +1099,38 @@ async fn starting_a_running_container_is_a_no_op() {
 }
 
 #[tokio::test]
+async fn an_action_given_a_query_parameter_refuses_it_by_name_and_does_nothing() {
+    let app = TestApp::spawn().await;
+    let guard = Containers::local();
+    let name = unique("noquery");
+    guard.create(&name, &["sleep", "300"], true).await;
+    for action in [
+        "stop?timeout=1",
+        "restart?t=1",
+        "kill?signal=SIGTERM",
+        "pause?x",
+    ] {
+        let field = action.split('?').nth(1).unwrap().split('=').next().unwrap();
+        let err = expect_error(
+            app.post_empty(&format!("{}/{action}", one(&name))).await,
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_FAILED",
+        )
+        .await;
+        assert_eq!(err["error"]["field"], field, "{action}: {err}");
+        assert!(
+            err["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("JSON body"),
+            "{err}"
+        );
+    }
+    assert_eq!(inspect(&app, &name).await["state"], "running");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn stopping_a_running_container_makes_it_exited() {
     let app = TestApp::spawn().await;
     let guard = Containers::local();

@@ -181,6 +181,30 @@ where
     }
 }
 
+/// For routes that take their options in the JSON body: a query parameter is refused (400
+/// naming it) rather than silently ignored, so `?timeout=5` does not look like it worked.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoQuery;
+
+impl<S: Send + Sync> FromRequestParts<S> for NoQuery {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Some(raw) = parts.uri.query().filter(|q| !q.is_empty()) else {
+            return Ok(Self);
+        };
+        let name = raw.split('&').next().unwrap_or_default();
+        let name = name.split('=').next().unwrap_or_default();
+        let name: String = name.chars().take(64).collect();
+        Err(AppError::validation(
+            name.clone(),
+            format!(
+                "this route takes no query parameter `{name}`: send its options as the JSON body"
+            ),
+        ))
+    }
+}
+
 /// The client's address, when the server knows it.
 #[derive(Debug, Clone, Default)]
 pub struct ClientIp(pub Option<String>);
