@@ -379,6 +379,28 @@ async fn an_unknown_query_parameter_is_rejected() {
         .await;
         assert_eq!(body["error"]["field"], "colour", "{body}");
     }
+    // A parameter of the wrong type is named too, on every route that takes a typed query.
+    for (path, field) in [
+        (format!("{BASE}/x?force=maybe"), "force"),
+        ("/api/v1/audit?since=yesterday".to_owned(), "since"),
+        (
+            "/api/v1/hosts/local/images?dangling=perhaps".to_owned(),
+            "dangling",
+        ),
+    ] {
+        let method = if path.contains("?force") {
+            Method::DELETE
+        } else {
+            Method::GET
+        };
+        let body = expect_error(
+            app.request(method, &path, None).await,
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_FAILED",
+        )
+        .await;
+        assert_eq!(body["error"]["field"], field, "{path}: {body}");
+    }
     app.stop().await;
 }
 
