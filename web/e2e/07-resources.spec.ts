@@ -1,9 +1,9 @@
 // What the API offers for images, networks, volumes, engines and a container's processes is
 // reachable in the UI too; and the JavaScript the first screen needs stays within its budget.
-import { expect, test } from "@playwright/test";
+import { expect, test, type Browser, type Page } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { IMAGE, SHOTS, docker, login, record, unique } from "./helpers";
+import { IMAGE, PASSWORD, SHOTS, docker, login, record, unique } from "./helpers";
 
 const prefix = unique("e2e-res");
 const box = `${prefix}-box`;
@@ -129,4 +129,51 @@ test("the first screen loads at most 300 KB of gzipped JavaScript", async ({ bro
   expect(wire).toBeLessThanOrEqual(300 * 1024);
   // the terminal and the charts are not part of it
   expect(scripts.map((s) => s.name).join(" ")).not.toMatch(/Terminal|StatsCharts|xterm/i);
+});
+
+/** Creates a user with `role` as the signed-in admin, and answers a page signed in as them. */
+async function signedInAs(page: Page, browser: Browser, role: string): Promise<Page> {
+  const me = await (await page.request.get("/api/v1/auth/me")).json();
+  const username = unique(role);
+  const res = await page.request.post("/api/v1/users", {
+    data: { username, password: PASSWORD, role, hosts: null, must_change_password: false },
+    headers: { "x-csrf-token": me.csrf_token },
+  });
+  expect(res.ok(), await res.text()).toBeTruthy();
+  const other = await (await browser.newContext()).newPage();
+  await other.goto("/login");
+  await other.getByLabel("User name").fill(username);
+  await other.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await other.getByRole("button", { name: "Sign in" }).click();
+  await expect(other.getByRole("heading", { name: "Dashboard" })).toBeVisible();
+  return other;
+}
+
+test("image and network actions are offered to the roles the API allows them", async ({ page, browser }) => {
+  await login(page);
+  // operators pull and manage networks, but may not remove, prune or tag images
+  const op = await signedInAs(page, browser, "operator");
+  await op.goto("/images?host=local");
+  await expect(op.getByRole("button", { name: "Pull" })).toBeVisible();
+  await op.getByLabel("Filter images").fill(IMAGE);
+  const row = op.locator("tr", { has: op.getByText(IMAGE, { exact: true }) });
+  await expect(row.getByRole("button", { name: "Details" })).toBeVisible();
+  await expect(row.getByRole("button", { name: "Remove" })).toHaveCount(0);
+  await expect(op.getByRole("button", { name: "Prune…" })).toHaveCount(0);
+  await row.getByRole("button", { name: "Details" }).click();
+  await expect(op.getByTestId("image-history")).toBeVisible();
+  await expect(op.getByRole("button", { name: "Add tag" })).toHaveCount(0);
+  await op.goto("/networks?host=local");
+  await expect(op.getByRole("button", { name: "New network" })).toBeVisible();
+  await op.context().close();
+
+  // deployers also remove, prune and tag images, and manage networks
+  const dep = await signedInAs(page, browser, "deployer");
+  await dep.goto("/images?host=local");
+  await expect(dep.getByRole("button", { name: "Prune…" })).toBeVisible();
+  await dep.getByLabel("Filter images").fill(IMAGE);
+  await expect(dep.locator("tr", { has: dep.getByText(IMAGE, { exact: true }) }).getByRole("button", { name: "Remove" })).toBeVisible();
+  await dep.goto("/networks?host=local");
+  await expect(dep.getByRole("button", { name: "New network" })).toBeVisible();
+  await dep.context().close();
 });

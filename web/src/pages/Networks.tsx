@@ -26,7 +26,7 @@ export default function Networks() {
   const [pruning, setPruning] = useState(false);
   const [showing, setShowing] = useState<Network | null>(null);
   const rows = useMemo(() => (list.data ?? []).filter((n) => !q || n.name.toLowerCase().includes(q.toLowerCase())).sort((a, b) => a.name.localeCompare(b.name)), [list.data, q]);
-  const write = can("admin", "operator");
+  const write = can("admin", "operator", "deployer");
 
   const create = async (e: FormEvent) => {
     e.preventDefault();

@@ -26,7 +26,7 @@ export default function Volumes() {
   const [pruning, setPruning] = useState(false);
   const [pruneAll, setPruneAll] = useState(false);
   const rows = useMemo(() => (list.data ?? []).filter((v) => !q || v.name.toLowerCase().includes(q.toLowerCase())), [list.data, q]);
-  const write = can("admin", "operator");
+  const write = can("admin", "operator", "deployer");
 
   const create = async (e: FormEvent) => {
     e.preventDefault();
