@@ -149,7 +149,7 @@ async function signedInAs(page: Page, browser: Browser, role: string): Promise<P
   return other;
 }
 
-test("image and network actions are offered to the roles the API allows them", async ({ page, browser }) => {
+test("container, image and network actions are offered to the roles the API allows them", async ({ page, browser }) => {
   await login(page);
   // operators pull and manage networks, but may not remove, prune or tag images
   const op = await signedInAs(page, browser, "operator");
@@ -175,5 +175,18 @@ test("image and network actions are offered to the roles the API allows them", a
   await expect(dep.locator("tr", { has: dep.getByText(IMAGE, { exact: true }) }).getByRole("button", { name: "Remove" })).toBeVisible();
   await dep.goto("/networks?host=local");
   await expect(dep.getByRole("button", { name: "New network" })).toBeVisible();
+  // … and run a container's lifecycle, but get no terminal
+  await dep.goto(`/containers/local/${box}`);
+  await expect(dep.getByRole("button", { name: "Restart" })).toBeVisible();
+  await expect(dep.getByRole("tab", { name: "Logs" })).toBeVisible();
+  await expect(dep.getByRole("tab", { name: "Terminal" })).toHaveCount(0);
   await dep.context().close();
+
+  // viewers read: no actions, no terminal
+  const viewer = await signedInAs(page, browser, "viewer");
+  await viewer.goto(`/containers/local/${box}`);
+  await expect(viewer.getByRole("tab", { name: "Processes" })).toBeVisible();
+  await expect(viewer.getByRole("tab", { name: "Terminal" })).toHaveCount(0);
+  await expect(viewer.getByRole("button", { name: "Restart" })).toHaveCount(0);
+  await viewer.context().close();
 });

@@ -120,7 +120,9 @@ export default function ContainerDetailPage() {
       reload();
     }
   };
-  const operate = can("admin", "operator", "user");
+  // As the permission table says: deployers may run the lifecycle too, but only these may exec.
+  const operate = can("admin", "operator", "deployer", "user");
+  const exec = can("admin", "operator", "user");
 
   if (detail.error && !c) return <div className="page"><ErrorBox error={detail.error} retry={reload} /></div>;
   if (!c) return <Spinner />;
@@ -143,7 +145,7 @@ export default function ContainerDetailPage() {
         )}
       </PageHeader>
       <div className="tabs" role="tablist" aria-label="Container views">
-        {TABS.map((t) => (
+        {TABS.filter((t) => t !== "terminal" || exec).map((t) => (
           <button
             key={t}
             role="tab"
@@ -164,7 +166,7 @@ export default function ContainerDetailPage() {
         )}
         {tab === "inspect" && <div className="card json-view"><JsonView value={c} /></div>}
         {tab === "logs" && <LogsView host={host} id={c.id} name={c.name} running={c.running} />}
-        {tab === "terminal" && (
+        {tab === "terminal" && exec && (
           <Suspense fallback={<Spinner label="Loading the terminal…" />}>
             {c.running ? <Terminal host={host} id={c.id} /> : <div className="state state-empty"><strong>The container is not running.</strong>Start it to open a terminal.</div>}
           </Suspense>
