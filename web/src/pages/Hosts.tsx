@@ -172,7 +172,7 @@ export default function Hosts() {
       <Modal title={editing === "new" ? "Add a host" : `Edit ${editing?.name ?? ""}`} open={editing !== null} onClose={() => setEditing(null)} wide>
         {editing !== null && <HostForm host={editing === "new" ? null : editing} onDone={() => setEditing(null)} />}
       </Modal>
-      <Modal title={`Engine of ${info?.name ?? ""}`} open={!!info} onClose={() => setInfo(null)} wide>
+      <Modal title={info ? `Engine of ${info.name}` : "Engine information"} open={!!info} onClose={() => setInfo(null)} wide>
         {info && <SystemInfoView host={info.name} />}
       </Modal>
       <Confirm open={!!removing} title={`Remove ${removing?.name}?`} danger confirmLabel="Remove"

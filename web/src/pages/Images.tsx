@@ -114,7 +114,7 @@ export default function Images() {
           </table>
         </div>
       )}
-      <Modal title={`Image ${showing?.repo_tags[0] ?? shortId(showing?.id ?? "")}`} open={!!showing} onClose={() => setShowing(null)} wide>
+      <Modal title={showing ? `Image ${showing.repo_tags[0] ?? shortId(showing.id)}` : "Image details"} open={!!showing} onClose={() => setShowing(null)} wide>
         {showing && <ImageDetails host={host} image={showing.id} canTag={manage} onTagged={list.reload} />}
       </Modal>
       <Confirm open={!!removing} title="Remove image?" danger confirmLabel="Remove"

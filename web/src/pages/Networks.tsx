@@ -96,7 +96,7 @@ export default function Networks() {
           <div className="row end"><button className="btn btn-primary">Create</button></div>
         </form>
       </Modal>
-      <Modal title={`Network ${showing?.name ?? ""}`} open={!!showing} onClose={() => setShowing(null)} wide>
+      <Modal title={showing ? `Network ${showing.name}` : "Network details"} open={!!showing} onClose={() => setShowing(null)} wide>
         {showing && <NetworkDetails host={host} id={showing.id} canConnect={write && showing.name !== "host" && showing.name !== "none"} onChanged={list.reload} />}
       </Modal>
       <Confirm open={!!removing} title="Remove network?" danger confirmLabel="Remove" body={<>Remove <b>{removing?.name}</b>?</>}

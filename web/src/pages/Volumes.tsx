@@ -81,7 +81,7 @@ export default function Volumes() {
           <div className="row end"><button className="btn btn-primary">Create</button></div>
         </form>
       </Modal>
-      <Modal title={`Volume ${showing?.name ?? ""}`} open={!!showing} onClose={() => setShowing(null)} wide>
+      <Modal title={showing ? `Volume ${showing.name}` : "Volume details"} open={!!showing} onClose={() => setShowing(null)} wide>
         {showing && <VolumeDetails host={host} name={showing.name} />}
       </Modal>
       <Confirm open={!!removing} title="Remove volume?" danger confirmLabel="Remove" body={<>The data in <b className="mono">{removing?.name}</b> is deleted.</>}
