@@ -188,5 +188,17 @@ test("container, image and network actions are offered to the roles the API allo
   await expect(viewer.getByRole("tab", { name: "Processes" })).toBeVisible();
   await expect(viewer.getByRole("tab", { name: "Terminal" })).toHaveCount(0);
   await expect(viewer.getByRole("button", { name: "Restart" })).toHaveCount(0);
+  // viewers read an engine's information; testing a host is for admins
+  await viewer.goto("/hosts");
+  const local = viewer.locator("tr", { hasText: "unix:///var/run/docker.sock" }).first();
+  await expect(local.getByRole("button", { name: "Info" })).toBeVisible();
+  await expect(local.getByRole("button", { name: "Test" })).toHaveCount(0);
   await viewer.context().close();
+
+  // tenants are offered neither volumes nor networks (the API refuses them both)
+  const tenant = await signedInAs(page, browser, "user");
+  await expect(tenant.getByRole("link", { name: "Containers" }).first()).toBeVisible();
+  await expect(tenant.getByRole("link", { name: "Volumes" })).toHaveCount(0);
+  await expect(tenant.getByRole("link", { name: "Networks" })).toHaveCount(0);
+  await tenant.context().close();
 });

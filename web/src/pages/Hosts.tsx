@@ -110,6 +110,8 @@ export default function Hosts() {
   const [info, setInfo] = useState<Host | null>(null);
   const [tests, setTests] = useState<Record<string, HostTestResult | "running">>({});
   const admin = can("admin");
+  // As the permission table says: testing a host is admin business; tenants do not read engines.
+  const readSystem = can("admin", "operator", "deployer", "viewer");
   useEffect(() => {
     void refreshHosts();
     const t = window.setInterval(() => void refreshHosts(), 5000);
@@ -157,8 +159,8 @@ export default function Hosts() {
                     <td className="hide-sm small">{h.state.containers_running} running · {h.state.containers_stopped} stopped · {h.state.containers_paused} paused</td>
                     <td className="hide-md small">{h.state.cpus ?? "–"} CPUs · {bytes(h.state.memory_bytes)} · {h.state.images} images</td>
                     <td className="actions">
-                      <button className="btn btn-sm" disabled={h.state.status !== "online"} onClick={() => setInfo(h)}>Info</button>
-                      <button className="btn btn-sm" disabled={t === "running"} onClick={() => test(h)}>{t === "running" ? "Testing…" : "Test"}</button>
+                      {readSystem && <button className="btn btn-sm" disabled={h.state.status !== "online"} onClick={() => setInfo(h)}>Info</button>}
+                      {admin && <button className="btn btn-sm" disabled={t === "running"} onClick={() => test(h)}>{t === "running" ? "Testing…" : "Test"}</button>}
                       {admin && <button className="btn btn-sm" onClick={() => setEditing(h)}>Edit</button>}
                       {admin && <button className="btn btn-sm btn-danger" onClick={() => setRemoving(h)}>Remove</button>}
                     </td>
