@@ -200,5 +200,13 @@ test("container, image and network actions are offered to the roles the API allo
   await expect(tenant.getByRole("link", { name: "Containers" }).first()).toBeVisible();
   await expect(tenant.getByRole("link", { name: "Volumes" })).toHaveCount(0);
   await expect(tenant.getByRole("link", { name: "Networks" })).toHaveCount(0);
+  // nor through the keyboard: g then v (volumes) goes nowhere, g then c (containers) works
+  await tenant.keyboard.press("g");
+  await tenant.keyboard.press("v");
+  await tenant.waitForTimeout(300);
+  await expect(tenant).not.toHaveURL(/\/volumes/);
+  await tenant.keyboard.press("g");
+  await tenant.keyboard.press("c");
+  await expect(tenant).toHaveURL(/\/containers$/);
   await tenant.context().close();
 });
