@@ -40,6 +40,39 @@ test("a container's processes are listed on its page", async ({ page }) => {
   await page.screenshot({ path: join(SHOTS, "container-processes-light-desktop.png") });
 });
 
+test("a line older than the live view is found by searching the whole log", async ({ page }) => {
+  const chatty = `${prefix}-chatty`;
+  docker("run", "-d", "--name", chatty, "--label", "berth.e2e=1", IMAGE, "sh", "-c",
+    "echo before-the-needle; echo needle-early ERROR; echo after-the-needle; i=0; while [ $i -lt 2000 ]; do echo \"filler $i\"; i=$((i+1)); done; sleep 300");
+  try {
+    await login(page);
+    await page.goto(`/containers/local/${chatty}?tab=logs`);
+    const logs = page.getByTestId("logs");
+    await expect(logs).toContainText("filler 1999");
+    // the live view holds the last 500 lines: the needle is not among them
+    await page.getByLabel("Search the log").fill("needle-early");
+    await expect(page.getByText("0 matching")).toBeVisible();
+    await page.getByRole("button", { name: "Search whole log" }).click();
+    const panel = page.getByTestId("log-search");
+    await expect(panel.getByLabel("Search the whole log")).toHaveValue("needle-early");
+    await panel.getByRole("button", { name: "Search" }).click();
+    await expect(panel).toContainText("1 match in 2003 lines");
+    await expect(panel.locator(".log-hit mark")).toHaveText("needle-early");
+    await expect(panel.locator(".log-hit")).toContainText("#2");
+    await expect(panel).toContainText("before-the-needle");
+    await expect(panel).toContainText("after-the-needle");
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: join(SHOTS, "log-search-light-desktop.png") });
+    // a bad regular expression is shown at the field
+    await panel.getByLabel("Regular expression").check();
+    await panel.getByLabel("Search the whole log").fill("(unclosed");
+    await panel.getByRole("button", { name: "Search" }).click();
+    await expect(panel.locator('[data-field="q"] .field-error')).toContainText("regular expression");
+  } finally {
+    docker("rm", "-f", chatty);
+  }
+});
+
 test("an image's details show its layers, and a tag added there is listed", async ({ page }) => {
   await login(page);
   await page.goto("/images?host=local");
