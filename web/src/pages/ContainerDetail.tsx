@@ -120,9 +120,10 @@ export default function ContainerDetailPage() {
       reload();
     }
   };
-  // As the permission table says: deployers may run the lifecycle too, but only these may exec.
+  // As the permission table says: deployers and tenants may run the lifecycle too, but only
+  // operators and admins may exec.
   const operate = can("admin", "operator", "deployer", "user");
-  const exec = can("admin", "operator", "user");
+  const exec = can("admin", "operator");
 
   if (detail.error && !c) return <div className="page"><ErrorBox error={detail.error} retry={reload} /></div>;
   if (!c) return <Spinner />;
