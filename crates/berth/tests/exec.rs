@@ -499,7 +499,11 @@ async fn only_operators_and_admins_may_exec_even_a_tenant_in_its_own_container()
         .await
         .expect_err("a tenant's exec must be refused");
     assert_eq!(refused_status(&err), 403);
-    assert_eq!(exec_ids(&guard, &theirs).await, before, "no exec was created");
+    assert_eq!(
+        exec_ids(&guard, &theirs).await,
+        before,
+        "no exec was created"
+    );
     // The tenant still controls the container's lifecycle: it is the exec that is refused.
     let res = app
         .anon

@@ -156,10 +156,7 @@ fn has(list: &Value, item: &str) -> bool {
 
 #[tokio::test]
 async fn an_update_recreates_the_container_on_the_new_image_with_its_configuration_kept() {
-    let Some(registry) = common::registry() else {
-        eprintln!("BERTH_TEST_REGISTRY is not set: skipped");
-        return;
-    };
+    let registry = common::registry();
     let app = TestApp::spawn().await;
     let guard = Containers::local();
     let mut repo = Repo::new(&registry);
@@ -290,10 +287,7 @@ async fn an_update_recreates_the_container_on_the_new_image_with_its_configurati
 
 #[tokio::test]
 async fn a_new_image_whose_command_fails_is_rolled_back_to_the_old_container() {
-    let Some(registry) = common::registry() else {
-        eprintln!("BERTH_TEST_REGISTRY is not set: skipped");
-        return;
-    };
+    let registry = common::registry();
     let app = TestApp::spawn().await;
     let guard = Containers::local();
     let mut repo = Repo::new(&registry);
@@ -339,10 +333,7 @@ async fn a_new_image_whose_command_fails_is_rolled_back_to_the_old_container() {
 
 #[tokio::test]
 async fn check_reports_an_update_without_recreating_and_the_task_applies_it() {
-    let Some(registry) = common::registry() else {
-        eprintln!("BERTH_TEST_REGISTRY is not set: skipped");
-        return;
-    };
+    let registry = common::registry();
     let app = TestApp::spawn().await;
     let guard = Containers::local();
     let mut repo = Repo::new(&registry);
@@ -420,10 +411,7 @@ async fn check_reports_an_update_without_recreating_and_the_task_applies_it() {
 
 #[tokio::test]
 async fn a_stopped_container_is_updated_and_stays_stopped() {
-    let Some(registry) = common::registry() else {
-        eprintln!("BERTH_TEST_REGISTRY is not set: skipped");
-        return;
-    };
+    let registry = common::registry();
     let app = TestApp::spawn().await;
     let guard = Containers::local();
     let mut repo = Repo::new(&registry);
@@ -491,10 +479,7 @@ async fn with_healthcheck(guard: &Containers, name: &str, image: &str) -> String
 
 #[tokio::test]
 async fn an_update_waits_for_health_and_rolls_back_an_unhealthy_container() {
-    let Some(registry) = common::registry() else {
-        eprintln!("BERTH_TEST_REGISTRY is not set: skipped");
-        return;
-    };
+    let registry = common::registry();
     let app = TestApp::spawn().await;
     let guard = Containers::local();
     let mut repo = Repo::new(&registry);
@@ -647,10 +632,7 @@ async fn a_tenant_cannot_update_or_check_a_container_it_does_not_own_and_a_viewe
 /// image, and the notifier is told both that the update was applied and that the run succeeded.
 #[tokio::test]
 async fn a_scheduled_update_recreates_the_container_and_notifies() {
-    let Some(registry) = common::registry() else {
-        eprintln!("BERTH_TEST_REGISTRY is not set: skipped");
-        return;
-    };
+    let registry = common::registry();
     let app = TestApp::spawn().await;
     let guard = Containers::local();
     let rx = Receiver::start().await;
@@ -751,9 +733,7 @@ async fn a_scheduled_update_recreates_the_container_and_notifies() {
 /// announces a newer image once, not every round, and again only when a newer one appears.
 #[tokio::test]
 async fn the_periodic_check_announces_a_new_image_once_per_new_digest() {
-    let Some(registry) = common::registry() else {
-        panic!("BERTH_TEST_REGISTRY is not set: run scripts/test-env.sh");
-    };
+    let registry = common::registry();
     let guard = Containers::local();
     let label = guard.label();
     let app = TestApp::spawn_with(|c| {

@@ -103,20 +103,23 @@ impl V6 {
     }
 
     /// The CLI, when the environment has it.
-    fn cli_available() -> Option<PathBuf> {
+    /// The Python of the official CLI's venv. The comparison is the point of these tests, so a
+    /// missing CLI fails them (saying how to get it) rather than letting them pass unchecked.
+    fn cli_python() -> PathBuf {
         let venv = std::env::var("BERTH_TEST_V6")
             .ok()
-            .filter(|v| !v.is_empty());
-        if venv.is_none() {
-            eprintln!("BERTH_TEST_V6 is not set: skipping the comparison with the vantage6 CLI");
-        }
-        venv.map(|v| PathBuf::from(v).join("bin/python"))
+            .filter(|v| !v.is_empty())
+            .expect(
+                "BERTH_TEST_V6 is not set: run scripts/test-env.sh, then `. /run/berth-test/env` \
+                 (it installs vantage6==4.15.2 for the comparison with the official CLI)",
+            );
+        PathBuf::from(venv).join("bin/python")
     }
 
     /// Runs `v6cli.py ARGS` (with `stdin`), answering (success, stdout + stderr).
     fn cli(&self, args: &[&str], stdin: Option<&str>) -> (bool, String) {
         use std::io::Write;
-        let python = Self::cli_available().unwrap();
+        let python = Self::cli_python();
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/v6/v6cli.py");
         let mut cmd = Command::new(python);
         cmd.arg(script)
@@ -393,9 +396,7 @@ fn logging() -> Value {
 
 #[tokio::test]
 async fn a_cli_written_node_with_every_file_database_starts_as_the_cli_starts_it() {
-    if V6::cli_available().is_none() {
-        return;
-    }
+    V6::cli_python();
     node_image();
     let _lock = engine_lock();
     let v6 = V6::new();
@@ -497,9 +498,7 @@ async fn a_cli_written_node_with_every_file_database_starts_as_the_cli_starts_it
 
 #[tokio::test]
 async fn relative_paths_in_a_node_resolve_from_the_working_folder_as_the_cli_resolves_them() {
-    if V6::cli_available().is_none() {
-        return;
-    }
+    V6::cli_python();
     node_image();
     let _lock = engine_lock();
     let v6 = V6::new();
@@ -599,9 +598,7 @@ async fn relative_paths_in_a_node_resolve_from_the_working_folder_as_the_cli_res
 
 #[tokio::test]
 async fn a_berth_written_node_with_encryption_and_extras_starts_as_the_cli_starts_it() {
-    if V6::cli_available().is_none() {
-        return;
-    }
+    V6::cli_python();
     node_image();
     let _lock = engine_lock();
     let v6 = V6::new();
@@ -674,9 +671,7 @@ async fn a_berth_written_node_with_encryption_and_extras_starts_as_the_cli_start
 
 #[tokio::test]
 async fn a_system_node_with_a_read_only_database_starts_as_the_cli_starts_it() {
-    if V6::cli_available().is_none() {
-        return;
-    }
+    V6::cli_python();
     node_image();
     let _lock = engine_lock();
     let v6 = V6::new();
@@ -764,9 +759,7 @@ async fn version_server() -> u16 {
 // The fake server answers the CLI while the test waits for it: two threads.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_an_image_both_ask_the_server_for_its_version() {
-    if V6::cli_available().is_none() {
-        return;
-    }
+    V6::cli_python();
     node_image();
     let _lock = engine_lock();
     let v6 = V6::new();
@@ -889,17 +882,15 @@ async fn bad_input_gets_a_clear_error_and_leaves_nothing_behind() {
     for v in volumes_of(&name, "user") {
         assert!(!volume_exists(&v).await, "{v} was made");
     }
-    if V6::cli_available().is_some() {
-        // The CLI refuses the same file (though it has made the node's volumes by then).
-        node_image();
-        let (ok, out) = v6.cli(
-            &["node", "start", "--name", &name, "--image", NODE_IMAGE],
-            None,
-        );
-        assert!(!ok && out.contains("invalid characters"), "{out}");
-        assert!(inspect(&format!("vantage6-{name}-user")).await.is_none());
-        sweep(&name, "user").await;
-    }
+    // The CLI refuses the same file (though it has made the node's volumes by then).
+    node_image();
+    let (ok, out) = v6.cli(
+        &["node", "start", "--name", &name, "--image", NODE_IMAGE],
+        None,
+    );
+    assert!(!ok && out.contains("invalid characters"), "{out}");
+    assert!(inspect(&format!("vantage6-{name}-user")).await.is_none());
+    sweep(&name, "user").await;
 
     let res = app.get("/api/v1/vantage6/nodes/nope?scope=system").await;
     expect_error(res, StatusCode::NOT_FOUND, "NODE_NOT_FOUND").await;
@@ -1299,9 +1290,7 @@ async fn logs_follow_a_running_node_and_stop_restart_force_and_keep_work_as_the_
 
 #[tokio::test]
 async fn a_node_the_cli_started_is_seen_running_and_stopped_by_berth() {
-    if V6::cli_available().is_none() {
-        return;
-    }
+    V6::cli_python();
     node_image();
     let _lock = engine_lock();
     let v6 = V6::new();

@@ -52,11 +52,15 @@ pub fn tls_dir() -> std::path::PathBuf {
         .into()
 }
 
-/// The local registry (`127.0.0.1:5000`), when the test environment has one.
-pub fn registry() -> Option<String> {
+/// The local registry (`127.0.0.1:5000`) of the test environment. A test that needs it fails,
+/// saying how to get one, rather than passing without having checked anything.
+pub fn registry() -> String {
     std::env::var("BERTH_TEST_REGISTRY")
         .ok()
         .filter(|s| !s.is_empty())
+        .expect(
+            "BERTH_TEST_REGISTRY is not set: run scripts/test-env.sh, then `. /run/berth-test/env`",
+        )
 }
 
 /// A unique name with a readable prefix.
