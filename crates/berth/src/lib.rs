@@ -9,6 +9,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod http;
+pub mod memory;
 pub mod notify;
 pub mod scheduler;
 pub mod secrets;
@@ -111,6 +112,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let state = build_state(config, shutdown.clone()).await?;
     tokio::spawn(signal_shutdown(shutdown.clone())?);
     tracing::info!(address = %listener.local_addr()?, "listening");
+    tokio::spawn(memory::trim_when_quiet(shutdown.clone()));
     tokio::spawn(audit::housekeeping(
         state.store.clone(),
         state.config.clone(),

@@ -7,11 +7,6 @@ use tracing_subscriber::EnvFilter;
 
 use berth::config::{Config, LogFormat, ServeArgs};
 
-/// mimalloc rather than glibc's malloc: glibc keeps what each thread's arena once held (the
-/// startup peak stayed resident for good), mimalloc returns freed pages to the system.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "berth",

@@ -22,6 +22,7 @@ pub struct RequestId(pub String);
 /// Takes `X-Request-Id` from the request when it is sane, else makes one; echoes it on the
 /// response and makes it visible to error envelopes.
 pub async fn request_id(mut req: Request, next: Next) -> Response {
+    crate::memory::note_request();
     let id = req
         .headers()
         .get(&X_REQUEST_ID)
