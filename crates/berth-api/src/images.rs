@@ -244,7 +244,7 @@ pub struct ImagePushResult {
     pub digest: Option<String>,
     /// Layers sent (the rest the registry already had).
     pub layers_pushed: u32,
-    /// Layers the registry already had.
+    /// Layers the registry already had (in this repository or, mounted, in another).
     pub layers_existing: u32,
     /// The engine's last status line.
     pub status: String,

@@ -153,6 +153,11 @@ async fn a_tar_context_builds_a_tagged_image_with_live_steps_and_an_audit_entry(
     let done = seen.last().unwrap();
     assert_eq!(done["status"], "succeeded", "{done}");
     assert_eq!(done["percent"], 100.0);
+    assert_eq!(
+        (done["current"].as_u64(), done["total"].as_u64()),
+        (Some(3), Some(3)),
+        "{done}"
+    );
     let id = done["result"]["id"].as_str().unwrap();
     assert!(id.starts_with("sha256:"), "{done}");
     assert_eq!(done["result"]["tags"], json!([v1, v2]));
@@ -446,6 +451,9 @@ async fn a_push_reaches_the_registry_and_its_password_appears_nowhere() {
         "{done}"
     );
     assert_eq!(done["result"]["image"], image.as_str());
+    // Every layer is counted done, however the registry took it.
+    assert!(done["total"].as_u64().unwrap() > 0, "{done}");
+    assert_eq!(done["current"], done["total"], "{done}");
     let (status, tags) = json(
         app.anon
             .get(format!("http://{registry}/v2/{name}/tags/list"))

@@ -5,6 +5,7 @@ import type { ImageSummary } from "../api/types/ImageSummary";
 import type { PruneResult } from "../api/types/PruneResult";
 import type { Task } from "../api/types/Task";
 import { HostSelect, useHostParam } from "../components/HostSelect";
+import { BuildDialog, PushDialog } from "../components/ImageBuild";
 import { Confirm, Empty, ErrorBox, Field, FormError, PageHeader, Spinner } from "../components/ui";
 import { useAuth } from "../lib/auth";
 import { ago, bytes, plural, shortId } from "../lib/format";
@@ -77,10 +78,15 @@ export default function Images() {
   const rows = useMemo(() => (list.data ?? []).filter((i) => !q || i.repo_tags.join(" ").toLowerCase().includes(q.toLowerCase()) || i.id.includes(q))
     .sort((a, b) => b.created.localeCompare(a.created)), [list.data, q]);
   const pull = can("admin", "operator", "deployer");
+  // Build and push publish images others run: deployers and admins (issue 3's roles).
+  const publish = can("admin", "deployer");
+  const [building, setBuilding] = useState(false);
+  const [pushing, setPushing] = useState<string | null>(null);
   return (
     <div className="page">
       <PageHeader title="Images" sub={list.data ? `${plural(list.data.length, "image")} · ${bytes(list.data.reduce((a, i) => a + i.size, 0))}` : undefined}>
         <HostSelect host={host} onChange={setHost} />
+        {publish && <button className="btn" onClick={() => setBuilding(true)}>Build…</button>}
         {pull && <button className="btn" onClick={() => setPruning(true)}>Prune…</button>}
       </PageHeader>
       {pull && <PullForm host={host} onDone={list.reload} />}
@@ -94,7 +100,12 @@ export default function Images() {
             <tbody>
               {rows.map((i) => (
                 <tr key={i.id}>
-                  <td>{i.repo_tags.length ? i.repo_tags.map((t) => <div key={t} className="mono small">{t}</div>) : <span className="muted">&lt;none&gt;{i.dangling ? " (dangling)" : ""}</span>}</td>
+                  <td>{i.repo_tags.length ? i.repo_tags.map((t) => (
+                    <div key={t} className="row mono small">
+                      <span className="ellipsis">{t}</span>
+                      {publish && <button className="btn btn-sm btn-ghost" aria-label={`Push ${t}`} title="Push to its registry" onClick={() => setPushing(t)}>Push</button>}
+                    </div>
+                  )) : <span className="muted">&lt;none&gt;{i.dangling ? " (dangling)" : ""}</span>}</td>
                   <td className="mono small">{shortId(i.id)}</td>
                   <td>{bytes(i.size)}</td>
                   <td className="hide-sm muted">{ago(i.created)}</td>
@@ -109,6 +120,8 @@ export default function Images() {
           </table>
         </div>
       )}
+      <BuildDialog host={host} open={building} onClose={() => setBuilding(false)} onBuilt={list.reload} />
+      <PushDialog host={host} image={pushing} onClose={() => setPushing(null)} />
       <Confirm open={!!removing} title="Remove image?" danger confirmLabel="Remove"
         body={<>Remove <b className="mono">{removing?.repo_tags[0] ?? shortId(removing?.id ?? "")}</b> from {host}?</>}
         onClose={() => setRemoving(null)}

@@ -303,8 +303,9 @@ fn spooled(
 }
 
 /// The engine's push messages, folded. The engine's messages name no layer in bollard's model,
-/// but each layer says `Preparing` once and ends `Pushed` or `Layer already exists` once, which
-/// is enough to count layers done out of layers.
+/// but each layer says `Preparing` once and ends once, `Pushed`, `Layer already exists` or
+/// `Mounted from …` (taken from another repository of the registry), which is enough to count
+/// layers done out of layers.
 #[derive(Default)]
 struct PushProgress {
     layers: u64,
@@ -322,6 +323,7 @@ impl PushProgress {
             "Preparing" => self.layers += 1,
             "Pushed" => self.pushed += 1,
             "Layer already exists" => self.existing += 1,
+            s if s.starts_with("Mounted from ") => self.existing += 1,
             _ => {}
         }
         if let Some(d) = status
@@ -411,6 +413,30 @@ mod tests {
         header[148..156].copy_from_slice(b"        ");
         assert_eq!(stored, header.iter().map(|b| u32::from(*b)).sum::<u32>());
         assert_eq!(&tar[512..525], b"FROM scratch\n");
+    }
+
+    #[test]
+    fn a_push_counts_each_layer_once_however_it_ends() {
+        let mut agg = PushProgress::default();
+        for status in [
+            "The push refers to repository [127.0.0.1:5000/a]",
+            "Preparing",
+            "Preparing",
+            "Preparing",
+            "Pushing",
+            "Pushed",
+            "Layer already exists",
+            "Mounted from team/base",
+            "v1: digest: sha256:abc size: 736",
+        ] {
+            agg.add(&bollard::models::PushImageInfo {
+                status: Some(status.to_owned()),
+                ..Default::default()
+            });
+        }
+        assert_eq!(agg.done(), (3, 3));
+        assert_eq!(agg.digest.as_deref(), Some("sha256:abc"));
+        assert_eq!(agg.last_status, "v1: digest: sha256:abc size: 736");
     }
 
     #[test]

@@ -323,6 +323,8 @@ pub async fn build(
             .await;
         match outcome {
             Ok(result) => {
+                // Every step is done now (the last `Step n/m` line counted n - 1).
+                task.progress(step.1, step.1, "");
                 let message = format!(
                     "built {} as {}",
                     result.id.as_deref().unwrap_or_default(),

@@ -17,7 +17,7 @@ digest: string | null,
  */
 layers_pushed: number, 
 /**
- * Layers the registry already had.
+ * Layers the registry already had (in this repository or, mounted, in another).
  */
 layers_existing: number, 
 /**
