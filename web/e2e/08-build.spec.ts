@@ -29,6 +29,7 @@ test("a Dockerfile typed in builds an image that is listed and pushed to the reg
     await page.screenshot({ path: join(SHOTS, "image-build.png") });
     await build.getByRole("button", { name: "Close" }).last().click();
     await expect(page.getByRole("cell", { name: tag })).toBeVisible();
+    await page.screenshot({ path: join(SHOTS, "image-list-push.png") });
 
     await page.getByRole("button", { name: `Push ${tag}` }).click();
     const push = page.getByRole("dialog", { name: "Push an image" });
