@@ -73,6 +73,19 @@ impl BuildQuery {
         Ok(q)
     }
 
+    /// The first option given, for a JSON build that must have none.
+    fn first_key(&self) -> Option<&'static str> {
+        [
+            ("tag", !self.tag.is_empty()),
+            ("dockerfile", self.dockerfile.is_some()),
+            ("buildarg", !self.buildarg.is_empty()),
+            ("nocache", self.nocache.is_some()),
+            ("pull", self.pull.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(key, given)| given.then_some(key))
+    }
+
     fn into_options(self) -> Result<BuildOptions, AppError> {
         let mut build_args = BTreeMap::new();
         for pair in self.buildarg {
@@ -263,6 +276,8 @@ pub async fn build(
     RawQuery(query): RawQuery,
     request: Request,
 ) -> AppResult<Response> {
+    // The host is checked before a large upload is read.
+    let host = state.engines.get(&host)?;
     let (options, context) = match body_kind(request.headers())? {
         BodyKind::Json => {
             if let Some(first) = BuildQuery::parse(query.as_deref())?.first_key() {
@@ -294,13 +309,10 @@ pub async fn build(
         BodyKind::Tar => {
             let options = BuildQuery::parse(query.as_deref())?.into_options()?;
             audit_build(&audit, &options);
-            // The host is checked before a large upload is read.
-            state.engines.get(&host)?;
             let context = spool(&state, request, state.config.max_build_context_bytes).await?;
             (options, context)
         }
     };
-    let host = state.engines.get(&host)?;
     let first = options.tags.first().cloned().unwrap_or_default();
     let task = state.streams.tasks.create(
         "image.build",
@@ -339,21 +351,6 @@ pub async fn build(
         }
     });
     Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
-}
-
-impl BuildQuery {
-    /// The first option given, for a JSON build that must have none.
-    fn first_key(&self) -> Option<&'static str> {
-        [
-            ("tag", !self.tag.is_empty()),
-            ("dockerfile", self.dockerfile.is_some()),
-            ("buildarg", !self.buildarg.is_empty()),
-            ("nocache", self.nocache.is_some()),
-            ("pull", self.pull.is_some()),
-        ]
-        .into_iter()
-        .find_map(|(key, given)| given.then_some(key))
-    }
 }
 
 fn audit_build(audit: &Audit, options: &BuildOptions) {
