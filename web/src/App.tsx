@@ -23,6 +23,7 @@ const Settings = lazy(() => import("./pages/Settings"));
 const Nodes = lazy(() => import("./pages/Nodes"));
 const NodeNew = lazy(() => import("./pages/NodeNew"));
 const NodeDetail = lazy(() => import("./pages/NodeDetail"));
+const NodeEdit = lazy(() => import("./pages/NodeEdit"));
 const Notifications = lazy(() => import("./pages/Notifications"));
 const Schedules = lazy(() => import("./pages/Schedules"));
 const Webhooks = lazy(() => import("./pages/Webhooks"));
@@ -70,6 +71,7 @@ export function App() {
               <Route path="vantage6/nodes" element={<Nodes />} />
               <Route path="vantage6/nodes/new" element={<NodeNew />} />
               <Route path="vantage6/nodes/:name" element={<NodeDetail />} />
+              <Route path="vantage6/nodes/:name/edit" element={<NodeEdit />} />
               <Route path="notifications" element={<Notifications />} />
               <Route path="schedules" element={<Schedules />} />
               <Route path="webhooks" element={<Webhooks />} />

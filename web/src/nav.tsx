@@ -33,8 +33,8 @@ export const NAV: NavSection[] = [
     items: [
       { to: "/containers", label: "Containers", key: "c", icon: icon("M3 7l9-4 9 4v10l-9 4-9-4zM3 7l9 4 9-4M12 11v10") },
       { to: "/images", label: "Images", key: "i", icon: icon("M4 5h16v14H4zM4 15l5-5 4 4 3-3 4 4") },
-      { to: "/volumes", label: "Volumes", key: "v", icon: icon("M4 6c0-1.7 3.6-3 8-3s8 1.3 8 3v12c0 1.7-3.6 3-8 3s-8-1.3-8-3zM4 6c0 1.7 3.6 3 8 3s8-1.3 8-3") },
-      { to: "/networks", label: "Networks", key: "n", icon: icon("M12 3v6M5 15v-3h14v3M3 15h4v5H3zM10 15h4v5h-4zM17 15h4v5h-4zM9 3h6v6H9z") },
+      { to: "/volumes", label: "Volumes", key: "v", roles: ["admin", "operator", "deployer", "viewer"], icon: icon("M4 6c0-1.7 3.6-3 8-3s8 1.3 8 3v12c0 1.7-3.6 3-8 3s-8-1.3-8-3zM4 6c0 1.7 3.6 3 8 3s8-1.3 8-3") },
+      { to: "/networks", label: "Networks", key: "n", roles: ["admin", "operator", "deployer", "viewer"], icon: icon("M12 3v6M5 15v-3h14v3M3 15h4v5H3zM10 15h4v5h-4zM17 15h4v5h-4zM9 3h6v6H9z") },
     ],
   },
   {

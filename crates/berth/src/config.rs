@@ -90,6 +90,10 @@ pub struct ServeArgs {
     /// vantage6 system data and log folder (default: `/usr/local/share/vantage6`).
     #[arg(long, env = "BERTH_V6_SYSTEM_DATA_DIR")]
     pub v6_system_data_dir: Option<PathBuf>,
+    /// The folder relative paths in vantage6 node configurations resolve against, as the CLI's
+    /// resolve against the folder `v6 node start` runs in (default: Berth's working folder).
+    #[arg(long, env = "BERTH_V6_WORK_DIR")]
+    pub v6_work_dir: Option<PathBuf>,
     /// The 32-byte key that seals secrets in the database [default: <data dir>/secret.key,
     /// created at first start].
     #[arg(long, env = "BERTH_SECRET_KEY_FILE")]
@@ -143,6 +147,7 @@ struct FileConfig {
     v6_user_data_dir: Option<PathBuf>,
     v6_user_log_dir: Option<PathBuf>,
     v6_system_data_dir: Option<PathBuf>,
+    v6_work_dir: Option<PathBuf>,
     secret_key_file: Option<PathBuf>,
     notify_attempts: Option<u32>,
     notify_backoff_ms: Option<u64>,
@@ -380,6 +385,11 @@ impl Config {
                         .v6_system_data_dir
                         .or(file.v6_system_data_dir)
                         .unwrap_or(d.system_data),
+                    // A relative setting is taken from Berth's working folder, once, here.
+                    work_dir: args
+                        .v6_work_dir
+                        .or(file.v6_work_dir)
+                        .map_or_else(|| d.work_dir.clone(), |w| d.work_dir.join(w)),
                 }
             },
             secret_key_file: args.secret_key_file.or(file.secret_key_file),
@@ -619,5 +629,24 @@ mod tests {
         .map(|e| format!("{e:#}"))
         .unwrap_or_default();
         assert!(err.contains("lisen"), "{err}");
+    }
+
+    #[test]
+    fn the_vantage6_work_dir_defaults_to_the_working_folder_and_a_relative_one_is_taken_from_it() {
+        let here = std::env::current_dir().unwrap();
+        let config = Config::load(ServeArgs::default()).unwrap();
+        assert_eq!(config.vantage6.work_dir, here);
+        let config = Config::load(ServeArgs {
+            v6_work_dir: Some("nodes".into()),
+            ..ServeArgs::default()
+        })
+        .unwrap();
+        assert_eq!(config.vantage6.work_dir, here.join("nodes"));
+        let config = Config::load(ServeArgs {
+            v6_work_dir: Some("/srv/v6".into()),
+            ..ServeArgs::default()
+        })
+        .unwrap();
+        assert_eq!(config.vantage6.work_dir, PathBuf::from("/srv/v6"));
     }
 }

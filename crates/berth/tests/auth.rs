@@ -384,6 +384,77 @@ async fn too_many_failed_logins_are_refused_with_retry_after() {
     app.stop().await;
 }
 
+/// Signs in from `from` (any 127.x address reaches the server on loopback); answers the status.
+async fn login_from(app: &TestApp, from: [u8; 4], username: &str, password: &str) -> StatusCode {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(from))
+        .build()
+        .unwrap()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn the_login_limit_holds_per_user_name_across_addresses_and_per_address_across_names() {
+    let app = TestApp::spawn_with(|c| c.login_attempts = 3).await;
+    let name = unique("limited");
+    let (status, body) = json(
+        app.post(
+            "/api/v1/users",
+            &json!({"username": name, "password": common::USER_PASSWORD, "role": "viewer"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // Per user name: wrong passwords from one address lock the name out from every address.
+    for _ in 0..3 {
+        assert_eq!(
+            login_from(&app, [127, 0, 0, 2], &name, "not the password").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        login_from(&app, [127, 0, 0, 3], &name, common::USER_PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the right password from another address is still refused"
+    );
+    // The same failures count against 127.0.0.2 itself: its address limit is reached too.
+    assert_eq!(
+        login_from(&app, [127, 0, 0, 2], "admin", ADMIN_PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    // Per address: one failure each for three names from one address locks the address out,
+    // though no name reached its own limit; another address signs in the same user.
+    for i in 0..3 {
+        assert_eq!(
+            login_from(
+                &app,
+                [127, 0, 0, 4],
+                &unique(&format!("nobody{i}")),
+                "not the password"
+            )
+            .await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        login_from(&app, [127, 0, 0, 4], "admin", ADMIN_PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        login_from(&app, [127, 0, 0, 5], "admin", ADMIN_PASSWORD).await,
+        StatusCode::OK
+    );
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_random_first_password_is_logged_once_and_must_be_changed_first() {
     let app = TestApp::spawn_with(|c| c.admin_password = None).await;

@@ -379,6 +379,28 @@ async fn an_unknown_query_parameter_is_rejected() {
         .await;
         assert_eq!(body["error"]["field"], "colour", "{body}");
     }
+    // A parameter of the wrong type is named too, on every route that takes a typed query.
+    for (path, field) in [
+        (format!("{BASE}/x?force=maybe"), "force"),
+        ("/api/v1/audit?since=yesterday".to_owned(), "since"),
+        (
+            "/api/v1/hosts/local/images?dangling=perhaps".to_owned(),
+            "dangling",
+        ),
+    ] {
+        let method = if path.contains("?force") {
+            Method::DELETE
+        } else {
+            Method::GET
+        };
+        let body = expect_error(
+            app.request(method, &path, None).await,
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_FAILED",
+        )
+        .await;
+        assert_eq!(body["error"]["field"], field, "{path}: {body}");
+    }
     app.stop().await;
 }
 
@@ -903,6 +925,76 @@ async fn creating_from_an_image_missing_locally_is_image_not_found() {
 }
 
 #[tokio::test]
+async fn creating_on_a_network_that_does_not_exist_is_network_not_found() {
+    let app = TestApp::spawn().await;
+    let guard = Containers::local();
+    let network = unique("nonet");
+    let mut body = spec(&guard, &unique("nonet"), &["true"]);
+    body["network"] = json!(network);
+    let err = expect_error(
+        app.post(BASE, &body).await,
+        StatusCode::NOT_FOUND,
+        "NETWORK_NOT_FOUND",
+    )
+    .await;
+    assert_eq!(err["error"]["field"], "network", "{err}");
+    assert!(
+        err["error"]["message"].as_str().unwrap().contains(&network),
+        "{err}"
+    );
+    let rows = list(&app, &format!("all=true&label={}", guard.label())).await;
+    assert!(rows.is_empty(), "nothing is created: {rows:?}");
+    // The modes the engine knows are not network objects and need no lookup.
+    for mode in ["none", "bridge"] {
+        let mut body = spec(&guard, &unique("mode"), &["true"]);
+        body["network"] = json!(mode);
+        let created = create_ok(&app, &body).await;
+        assert_eq!(
+            inspect(&app, created["name"].as_str().unwrap()).await["network_mode"],
+            mode
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn starting_a_container_whose_network_was_removed_is_network_not_found() {
+    let app = TestApp::spawn().await;
+    let guard = Containers::local();
+    let network = unique("gone-net");
+    let (status, net) = json(
+        app.post("/api/v1/hosts/local/networks", &json!({ "name": network }))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{net}");
+    let name = unique("orphan");
+    let mut body = spec(&guard, &name, &["sleep", "30"]);
+    body["network"] = json!(network);
+    create_ok(&app, &body).await;
+    let res = app
+        .delete(&format!("/api/v1/hosts/local/networks/{network}"))
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+
+    let err = expect_error(
+        app.post_empty(&format!("{}/start", one(&name))).await,
+        StatusCode::NOT_FOUND,
+        "NETWORK_NOT_FOUND",
+    )
+    .await;
+    assert_eq!(
+        err["error"]["details"]["network"],
+        network.as_str(),
+        "{err}"
+    );
+    assert_eq!(err["error"]["details"]["id"], name.as_str(), "{err}");
+    // The container itself is still there, and still says so.
+    assert_eq!(inspect(&app, &name).await["state"], "created");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_gpu_request_is_kept_on_create_and_refused_at_start_on_a_host_without_gpus() {
     let app = TestApp::spawn().await;
     let guard = Containers::local();
@@ -1025,6 +1117,38 @@ async fn starting_a_running_container_is_a_no_op() {
     assert_eq!(after["pid"], before["pid"], "{after}");
     assert_eq!(after["started_at"], before["started_at"], "{after}");
     guard.cleanup().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_action_given_a_query_parameter_refuses_it_by_name_and_does_nothing() {
+    let app = TestApp::spawn().await;
+    let guard = Containers::local();
+    let name = unique("noquery");
+    guard.create(&name, &["sleep", "300"], true).await;
+    for action in [
+        "stop?timeout=1",
+        "restart?t=1",
+        "kill?signal=SIGTERM",
+        "pause?x",
+    ] {
+        let field = action.split('?').nth(1).unwrap().split('=').next().unwrap();
+        let err = expect_error(
+            app.post_empty(&format!("{}/{action}", one(&name))).await,
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_FAILED",
+        )
+        .await;
+        assert_eq!(err["error"]["field"], field, "{action}: {err}");
+        assert!(
+            err["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("JSON body"),
+            "{err}"
+        );
+    }
+    assert_eq!(inspect(&app, &name).await["state"], "running");
     app.stop().await;
 }
 

@@ -380,3 +380,61 @@ async fn container_events_refresh_the_host_counts_without_waiting_for_a_poll() {
     guard.cleanup().await;
     app.stop().await;
 }
+
+/// Waits (up to `limit`) until the hub has `want` subscribers; answers the last count.
+async fn wait_subscribers(app: &TestApp, want: usize, limit: Duration) -> usize {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let n = app.state.streams.events.subscribers();
+        if n == want || tokio::time::Instant::now() > deadline {
+            return n;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn clients_that_go_away_release_their_event_subscriptions() {
+    let app = TestApp::spawn().await;
+    // Berth's own listeners (the list cache, the notifier, …) subscribe too: wait until they have.
+    let mut baseline = app.state.streams.events.subscribers();
+    loop {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let now = app.state.streams.events.subscribers();
+        if now == baseline {
+            break;
+        }
+        baseline = now;
+    }
+    let mut sockets = Vec::new();
+    for _ in 0..5 {
+        sockets.push(open(&app, "/api/v1/events", &app.key).await);
+    }
+    let sse = app
+        .client
+        .get(app.url("/api/v1/events"))
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sse.status(), StatusCode::OK);
+    assert_eq!(
+        wait_subscribers(&app, baseline + 6, Duration::from_secs(5)).await,
+        baseline + 6
+    );
+
+    // A tab closed: the connections drop without a close handshake.
+    drop(sockets);
+    assert_eq!(
+        wait_subscribers(&app, baseline + 1, Duration::from_secs(5)).await,
+        baseline + 1,
+        "the WebSockets are released"
+    );
+    drop(sse);
+    assert_eq!(
+        wait_subscribers(&app, baseline, Duration::from_secs(5)).await,
+        baseline,
+        "the event stream is released"
+    );
+    app.stop().await;
+}

@@ -420,6 +420,34 @@ async fn health_endpoints_answer_and_the_detailed_one_lists_each_component() {
     app.stop().await;
 }
 
+#[tokio::test]
+async fn readiness_is_503_once_the_database_stops_answering_while_liveness_stays_200() {
+    let app = TestApp::spawn().await;
+    let (status, body) = json(app.get("/health/ready").await).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Every connection closed: the database no longer answers.
+    app.state.store.close().await;
+    let (status, body) = json(app.get("/health/ready").await).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["status"], "unavailable", "{body}");
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"), "{body}");
+    let (status, body) = json(app.get("/health/live").await).await;
+    assert_eq!(status, StatusCode::OK, "the process is alive: {body}");
+    let (status, body) = json(app.get("/health/detailed").await).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["status"], "error", "{body}");
+    let db = body["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "database")
+        .cloned()
+        .unwrap_or_else(|| panic!("no database component: {body}"));
+    assert_eq!(db["status"], "down", "{body}");
+    assert!(db["error"].is_string(), "{body}");
+    app.stop().await;
+}
+
 /// A value for a path parameter that names nothing.
 fn unlikely(param: &str) -> &str {
     match param {

@@ -710,6 +710,45 @@ async fn removing_an_image_a_container_uses_is_409_without_force() {
 }
 
 #[tokio::test]
+async fn force_removes_the_tag_of_an_image_a_container_uses_and_the_container_stays() {
+    let app = TestApp::spawn().await;
+    let mut cleanup = Cleanup::on(&docker1_url());
+    let guard = Containers::local();
+    let repo = format!("berth-test/{}", unique("forced"));
+    let reference = format!("{repo}:v1");
+    let id = commit(&guard, Some((&repo, "v1"))).await;
+    cleanup.add(&["rmi", "-f", &id]);
+    let container = create_from(&guard, &reference).await;
+
+    let (status, body) = json(
+        app.delete(&format!(
+            "/api/v1/hosts/local/images/{}?force=true",
+            enc(&reference)
+        ))
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["untagged"], json!([reference]), "{body}");
+    expect_error(
+        app.get(&format!("/api/v1/hosts/local/images/{}", enc(&reference)))
+            .await,
+        StatusCode::NOT_FOUND,
+        "IMAGE_NOT_FOUND",
+    )
+    .await;
+    // The container that uses it is untouched.
+    let (status, body) = json(
+        app.get(&format!("/api/v1/hosts/local/containers/{container}"))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["image_id"], id.as_str(), "{body}");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn image_prune_removes_dangling_images_and_keeps_tagged_ones() {
     // On the second engine, so it cannot take dangling images of parallel tests.
     let app = TestApp::spawn().await;

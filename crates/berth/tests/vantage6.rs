@@ -66,12 +66,14 @@ struct V6 {
 impl V6 {
     fn new() -> Self {
         let tmp = tempfile::Builder::new().prefix("v6t").tempdir().unwrap();
-        let dirs = Dirs::from_vars(|k| {
+        let mut dirs = Dirs::from_vars(|k| {
             Self::xdg(tmp.path())
                 .into_iter()
                 .find(|(key, _)| *key == k)
                 .map(|(_, v)| v)
         });
+        // The CLI runs in `tmp` (see `cli`): Berth resolves relative paths from there too.
+        dirs.work_dir = tmp.path().to_owned();
         Self { tmp, dirs }
     }
 
@@ -211,6 +213,69 @@ async fn sweep(name: &str, scope: &str) {
     }
 }
 
+/// Removes, when dropped, everything the engine holds of the nodes it names: the container
+/// `vantage6-NAME-SCOPE` (Berth's or the CLI's, running or kept), every volume and network whose
+/// name starts with `vantage6-NAME-SCOPE-` (the four node volumes, temporary `…-tmpvol`s, the
+/// node's `…-net`). Like `common::Containers`, it works through the `docker` CLI, synchronously,
+/// so it also runs while a failed test unwinds, where no runtime can be awaited.
+struct NodeGuard {
+    nodes: Vec<String>,
+}
+
+impl NodeGuard {
+    /// Guards the nodes `(name, scope)`.
+    fn new(nodes: &[(&str, &str)]) -> Self {
+        Self {
+            nodes: nodes
+                .iter()
+                .map(|(name, scope)| format!("vantage6-{name}-{scope}"))
+                .collect(),
+        }
+    }
+
+    /// The names `docker KIND ls` lists that belong to a guarded node.
+    fn listed(kind: &str, container: &str) -> Vec<String> {
+        let out = Command::new("docker")
+            .args([kind, "ls", "--format", "{{.Name}}"])
+            .args(["--filter", &format!("name={container}-")])
+            .output();
+        out.map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .split_whitespace()
+                // `name=` filters on a substring; keep only this node's own.
+                .filter(|n| n.starts_with(&format!("{container}-")))
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+}
+
+impl Drop for NodeGuard {
+    fn drop(&mut self) {
+        for container in &self.nodes {
+            // `rm -f` waits until the container is gone, so its volumes are free afterwards.
+            let _ = Command::new("docker")
+                .args(["rm", "-fv", container])
+                .output();
+            let volumes = Self::listed("volume", container);
+            if !volumes.is_empty() {
+                let _ = Command::new("docker")
+                    .args(["volume", "rm", "-f"])
+                    .args(&volumes)
+                    .output();
+            }
+            let networks = Self::listed("network", container);
+            if !networks.is_empty() {
+                let _ = Command::new("docker")
+                    .args(["network", "rm"])
+                    .args(&networks)
+                    .output();
+            }
+        }
+    }
+}
+
 /// What must be equal between the two containers: the whole `Config` (but the hostname, the
 /// container id's prefix), the whole `HostConfig`, the mounts, the command and the name.
 fn comparable(c: &Value) -> Value {
@@ -336,6 +401,7 @@ async fn a_cli_written_node_with_every_file_database_starts_as_the_cli_starts_it
     let v6 = V6::new();
     let app = v6.app().await;
     let name = unique("v6files");
+    let _nodes = NodeGuard::new(&[(&name, "user")]);
     let csv = v6.file("db/a.csv", "x,y\n1,2\n");
     let parquet = v6.file("db/b.parquet", "PAR1");
     let excel = v6.file("db/c.xlsx", "PK");
@@ -430,6 +496,108 @@ async fn a_cli_written_node_with_every_file_database_starts_as_the_cli_starts_it
 }
 
 #[tokio::test]
+async fn relative_paths_in_a_node_resolve_from_the_working_folder_as_the_cli_resolves_them() {
+    if V6::cli_available().is_none() {
+        return;
+    }
+    node_image();
+    let _lock = engine_lock();
+    let v6 = V6::new();
+    let app = v6.app().await;
+    let name = unique("v6rel");
+    let _nodes = NodeGuard::new(&[(&name, "user")]);
+    v6.file("rel/patients.csv", "id\n1\n");
+    v6.file("rel/2024.parquet", "PAR1");
+    std::fs::create_dir_all(v6.path("rel/images")).unwrap();
+    // `Path.resolve()` follows links: the mount and the suffix are the target's.
+    std::os::unix::fs::symlink("2024.parquet", v6.path("rel/latest.csv")).unwrap();
+    // Relative folders without a slash: made in the working folder, and (as the CLI passes
+    // them on) a named volume to the engine; named so the guard removes it.
+    let log_dir = format!("vantage6-{name}-user-logdir");
+    let data_dir = format!("vantage6-{name}-user-datadir");
+    let config = json!({
+        "api_key": "relative-key-0009",
+        "server_url": "http://127.0.0.1",
+        "port": 9,
+        "api_path": "/api",
+        "task_dir": "tasks",
+        "directories": {"log": log_dir, "data": data_dir},
+        "databases": [
+            {"label": "default", "uri": "files/rel/patients.csv", "type": "csv"},
+            {"label": "imgs", "uri": "./files/rel/images", "type": "folder", "mount_mode": "ro"},
+            {"label": "latest", "uri": "files/rel/latest.csv", "type": "parquet"},
+            {"label": "remote", "uri": "files/rel/not-here.db", "type": "sql"}
+        ],
+        "logging": logging(),
+        "encryption": {"enabled": false, "private_key": ""}
+    });
+    let (ok, out) = v6.cli(
+        &["write-config", &name, "--user"],
+        Some(&config.to_string()),
+    );
+    assert!(ok, "{out}");
+    // Berth's own working folder (the crate's, under cargo) has none of these files.
+    let own = std::env::current_dir().unwrap();
+    assert!(!own.join("files/rel/patients.csv").exists());
+
+    compare_start(
+        &v6,
+        &app,
+        &name,
+        "user",
+        &["--image", NODE_IMAGE],
+        json!({ "scope": "user", "image": NODE_IMAGE }),
+    )
+    .await;
+    let c = inspect(&format!("vantage6-{name}-user")).await.unwrap();
+    let binds: Vec<&str> = c["HostConfig"]["Binds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let root = std::fs::canonicalize(v6.tmp.path()).unwrap();
+    let root = root.display();
+    for bind in [
+        format!("{root}/files/rel/patients.csv:/mnt/default.csv"),
+        format!("{root}/files/rel/images:/mnt/imgs:ro"),
+        format!("{root}/files/rel/2024.parquet:/mnt/latest.parquet"),
+        format!("{log_dir}:/mnt/log"),
+    ] {
+        assert!(binds.contains(&bind.as_str()), "{bind} not in {binds:?}");
+    }
+    let env = c["Config"]["Env"].to_string();
+    assert!(
+        env.contains("REMOTE_DATABASE_URI=files/rel/not-here.db"),
+        "{env}"
+    );
+    assert!(env.contains("LATEST_DATABASE_URI=latest.parquet"), "{env}");
+    assert!(v6.tmp.path().join(&data_dir).is_dir());
+    assert!(!own.join(&data_dir).exists() && !own.join(&log_dir).exists());
+    berth_stop(&app, &name, "user").await;
+
+    // An edit checks relative database files from the same folder, and says so when missing.
+    let node = format!("/api/v1/vantage6/nodes/{name}");
+    let (status, detail) = json(app.get(&node).await).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert_eq!(detail["databases"][0]["uri"], "files/rel/patients.csv");
+    let mut dbs = detail["databases"].clone();
+    dbs[0]["read_only"] = json!(true);
+    let (status, body) = json(app.patch(&node, &json!({ "databases": dbs })).await).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    dbs[0]["uri"] = json!("files/rel/gone.csv");
+    let res = app.patch(&node, &json!({ "databases": dbs })).await;
+    let body = expect_error(res, StatusCode::BAD_REQUEST, "VALIDATION_FAILED").await;
+    assert_eq!(body["error"]["field"], "databases[0].uri");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&v6.tmp.path().display().to_string()),
+        "{message}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_berth_written_node_with_encryption_and_extras_starts_as_the_cli_starts_it() {
     if V6::cli_available().is_none() {
         return;
@@ -439,6 +607,7 @@ async fn a_berth_written_node_with_encryption_and_extras_starts_as_the_cli_start
     let v6 = V6::new();
     let app = v6.app().await;
     let name = unique("v6extra");
+    let _nodes = NodeGuard::new(&[(&name, "user")]);
     // A relative private key lives in the node's data folder.
     let data = v6
         .dirs
@@ -500,7 +669,6 @@ async fn a_berth_written_node_with_encryption_and_extras_starts_as_the_cli_start
         c["HostConfig"]["ExtraHosts"],
         json!(["alpha:host-gateway", "db.local:10.0.0.5"])
     );
-    sweep(&name, "user").await;
     app.stop().await;
 }
 
@@ -514,6 +682,7 @@ async fn a_system_node_with_a_read_only_database_starts_as_the_cli_starts_it() {
     let v6 = V6::new();
     let app = v6.app().await;
     let name = unique("v6sys");
+    let _nodes = NodeGuard::new(&[(&name, "system")]);
     let csv = v6.file("sys/patients.csv", "id\n1\n");
     let key = v6.file("keys/private.pem", "-----BEGIN PRIVATE KEY-----\n");
     let body = json!({
@@ -604,6 +773,7 @@ async fn without_an_image_both_ask_the_server_for_its_version() {
     let app = v6.app().await;
     let port = version_server().await;
     let name = unique("v6ver");
+    let _nodes = NodeGuard::new(&[(&name, "user")]);
     let body = json!({
         "name": name, "api_key": "k-0004",
         "server_url": "http://127.0.0.1", "port": port, "api_path": "/api"
@@ -621,9 +791,13 @@ async fn without_an_image_both_ask_the_server_for_its_version() {
 
 #[tokio::test]
 async fn bad_input_gets_a_clear_error_and_leaves_nothing_behind() {
+    // It runs `v6 node start` and starts a node of its own.
+    let _lock = engine_lock();
     let v6 = V6::new();
     let app = v6.app().await;
     let name = unique("v6bad");
+    let half = unique("v6half");
+    let _nodes = NodeGuard::new(&[(&name, "user"), (&half, "user")]);
     let csv = v6.file("ok.csv", "a\n");
     let base = json!({ "name": name, "api_key": "k", "server_url": "http://127.0.0.1", "port": 9 });
     let with = |extra: Value| {
@@ -733,7 +907,6 @@ async fn bad_input_gets_a_clear_error_and_leaves_nothing_behind() {
     // The engine refuses the container (a mount mode it does not know): what the start made
     // before (volumes, folders) is taken back.
     node_image();
-    let half = unique("v6half");
     let body = json!({
         "name": half, "api_key": "k", "server_url": "http://127.0.0.1", "port": 9,
         "image": NODE_IMAGE, "extra_mounts": [format!("{}:/mnt/x:notamode", v6.path("").display())]
@@ -795,6 +968,7 @@ async fn stop_remove_and_clean_do_what_the_cli_does() {
     let v6 = V6::new();
     let app = v6.app().await;
     let name = unique("v6life");
+    let _nodes = NodeGuard::new(&[(&name, "user")]);
     let scope = berth_api::vantage6::NodeScope::User;
     let body = json!({
         "name": name, "api_key": "k-0005", "server_url": "http://127.0.0.1", "port": 9,
@@ -902,8 +1076,287 @@ async fn stop_remove_and_clean_do_what_the_cli_does() {
     ] {
         assert!(actions.contains(&a), "{a} not audited: {audit}");
     }
-    sweep(&name, "user").await;
     app.stop().await;
+}
+
+#[tokio::test]
+async fn a_failing_test_leaves_no_node_container_volume_or_network_behind() {
+    node_image();
+    let _lock = engine_lock();
+    let v6 = V6::new();
+    let app = v6.app().await;
+    let name = unique("v6panic");
+    let body = json!({
+        "name": name, "api_key": "k-0008", "server_url": "http://127.0.0.1", "port": 9,
+        "image": NODE_IMAGE
+    });
+    let (status, _) = json(app.post("/api/v1/vantage6/nodes", &body).await).await;
+    assert_eq!(status, StatusCode::CREATED);
+    // Kept, so the container outlives its process too; plus what a real node makes as it runs.
+    let (status, started) = json(
+        app.post(
+            &format!("/api/v1/vantage6/nodes/{name}/start"),
+            &json!({"keep": true}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    let cname = format!("vantage6-{name}-user");
+    let tmpvol = format!("{cname}-3-tmpvol");
+    let net = format!("{cname}-net");
+    docker()
+        .create_volume(bollard::models::VolumeCreateRequest {
+            name: Some(tmpvol.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    docker()
+        .create_network(bollard::models::NetworkCreateRequest {
+            name: net.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+
+    // A test body that fails with the guard held: the guard runs while the panic unwinds.
+    let failed = std::thread::spawn({
+        let name = name.clone();
+        move || {
+            let _nodes = NodeGuard::new(&[(&name, "user")]);
+            panic!("a failing node test (expected)");
+        }
+    })
+    .join();
+    assert!(failed.is_err());
+    assert!(inspect(&cname).await.is_none(), "{cname} survived");
+    for v in volumes_of(&name, "user").iter().chain([&tmpvol]) {
+        assert!(!volume_exists(v).await, "{v} survived");
+    }
+    assert!(
+        docker()
+            .inspect_network(
+                &net,
+                None::<bollard::query_parameters::InspectNetworkOptions>
+            )
+            .await
+            .is_err(),
+        "{net} survived"
+    );
+    app.stop().await;
+}
+
+/// The node's live logs as server-sent events, following (through the node's logs address).
+async fn follow_logs(app: &TestApp, node: &str) -> reqwest::Response {
+    let res = app
+        .client
+        .get(app.url(&format!("{node}/logs?follow=true&tail=all")))
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    res
+}
+
+/// Reads the event stream until a `line` event contains `needle`; panics on its end first.
+async fn read_until(res: &mut reqwest::Response, seen: &mut String, needle: &str) {
+    let deadline = std::time::Duration::from_secs(15);
+    tokio::time::timeout(deadline, async {
+        while !seen
+            .split("\n\n")
+            .any(|b| b.contains("event: line") && b.contains(needle))
+        {
+            match res.chunk().await.unwrap() {
+                Some(bytes) => seen.push_str(&String::from_utf8_lossy(&bytes)),
+                None => panic!("the stream ended before `{needle}`:\n{seen}"),
+            }
+            assert!(
+                !seen.contains("event: end") || seen.contains(needle),
+                "the stream ended before `{needle}`:\n{seen}"
+            );
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no `{needle}` in time:\n{seen}"));
+}
+
+async fn exit_code(container: &str) -> i64 {
+    inspect(container).await.unwrap()["State"]["ExitCode"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn logs_follow_a_running_node_and_stop_restart_force_and_keep_work_as_the_cli_does() {
+    node_image();
+    let _lock = engine_lock();
+    let v6 = V6::new();
+    let app = v6.app().await;
+    let name = unique("v6ops");
+    let _nodes = NodeGuard::new(&[(&name, "user")]);
+    let cname = format!("vantage6-{name}-user");
+    let node = format!("/api/v1/vantage6/nodes/{name}");
+    let body = json!({
+        "name": name, "api_key": "k-0010", "server_url": "http://127.0.0.1", "port": 9,
+        "image": NODE_IMAGE
+    });
+    let (status, _) = json(app.post("/api/v1/vantage6/nodes", &body).await).await;
+    assert_eq!(status, StatusCode::CREATED);
+    // No container yet: its logs are not found, nor are those of a node that does not exist.
+    let res = app.get(&format!("{node}/logs?tail=all")).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = app.get("/api/v1/vantage6/nodes/nope/logs").await;
+    expect_error(res, StatusCode::NOT_FOUND, "NODE_NOT_FOUND").await;
+    // Restart is for a running node (Berth answers 409 where the CLI only prints a warning).
+    let res = app.post(&format!("{node}/restart"), &json!({})).await;
+    expect_error(res, StatusCode::CONFLICT, "CONFLICT").await;
+    assert!(inspect(&cname).await.is_none());
+
+    // Kept, so the ended container can be inspected. The live logs follow: a line the node
+    // prints while stopping arrives on the stream that was opened before.
+    let (status, started) = json(
+        app.post(&format!("{node}/start"), &json!({"keep": true}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    let mut stream = follow_logs(&app, &node).await;
+    let mut seen = String::new();
+    read_until(&mut stream, &mut seen, "vnode-local start -c").await;
+    let (status, stopped) = json(app.post(&format!("{node}/stop"), &json!({})).await).await;
+    assert_eq!(status, StatusCode::OK, "{stopped}");
+    read_until(&mut stream, &mut seen, "stopping").await;
+    drop(stream);
+    assert_eq!(stopped["container"]["state"], "stopped");
+    // A gentle stop lets the node end itself (its TERM handler exits 0).
+    assert_eq!(exit_code(&cname).await, 0);
+    let (_, s) = json(app.get(&format!("{node}/status")).await).await;
+    assert_eq!(s["state"], "stopped", "{s}");
+
+    // `force` kills it (as `v6 node stop --force`): no TERM handler runs.
+    let (status, _) = json(
+        app.post(&format!("{node}/start"), &json!({"keep": true}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, killed) = json(
+        app.post(&format!("{node}/stop"), &json!({"force": true}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{killed}");
+    assert_eq!(exit_code(&cname).await, 137);
+
+    // Restart passes its options to the new start, as the CLI's does: here `keep`.
+    let (status, started) = json(app.post(&format!("{node}/start"), &json!({})).await).await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    let auto = inspect(&cname).await.unwrap();
+    assert_eq!(auto["HostConfig"]["AutoRemove"], true);
+    let (status, restarted) = json(
+        app.post(&format!("{node}/restart"), &json!({"keep": true}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{restarted}");
+    assert_eq!(restarted["container"]["state"], "running");
+    assert_ne!(restarted["container"]["id"], started["container"]["id"]);
+    let kept = inspect(&cname).await.unwrap();
+    assert_eq!(kept["HostConfig"]["AutoRemove"], false);
+    // The restart's stop removed the four volumes; its start made them again.
+    for v in volumes_of(&name, "user") {
+        assert!(volume_exists(&v).await, "{v} missing after the restart");
+    }
+
+    // Viewers read the node's logs but may not stop it.
+    let viewer = unique("viewer");
+    app.create_user(&viewer, berth_api::auth::Role::Viewer, None)
+        .await;
+    let view = app.login(&viewer, USER_PASSWORD).await;
+    let res = view.get(&app, &format!("{node}/logs?tail=all")).await;
+    let (status, lines) = json(res).await;
+    assert_eq!(status, StatusCode::OK, "{lines}");
+    assert!(lines.to_string().contains("vnode-local start"), "{lines}");
+    let res = view.post(&app, &format!("{node}/stop"), &json!({})).await;
+    expect_error(res, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+
+    let (_, audit) = json(app.get("/api/v1/audit?action=vantage6_node.stop").await).await;
+    let forced: Vec<&Value> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["resource_id"] == name.as_str())
+        .map(|e| &e["details"]["force"])
+        .collect();
+    assert!(
+        forced.contains(&&json!(true)) && forced.contains(&&json!(false)),
+        "{audit}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_node_the_cli_started_is_seen_running_and_stopped_by_berth() {
+    if V6::cli_available().is_none() {
+        return;
+    }
+    node_image();
+    let _lock = engine_lock();
+    let v6 = V6::new();
+    let app = v6.app().await;
+    let name = unique("v6cross");
+    let _nodes = NodeGuard::new(&[(&name, "user")]);
+    let body = json!({
+        "name": name, "api_key": "k-0011", "server_url": "http://127.0.0.1", "port": 9
+    });
+    let (status, _) = json(app.post("/api/v1/vantage6/nodes", &body).await).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (ok, out) = v6.cli(
+        &["node", "start", "--name", &name, "--image", NODE_IMAGE],
+        None,
+    );
+    assert!(ok, "{out}");
+    let (_, list) = json(app.get("/api/v1/vantage6/nodes").await).await;
+    let me = list["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == name.as_str())
+        .cloned()
+        .unwrap();
+    assert_eq!(me["container"]["state"], "running", "{me}");
+    assert_eq!(me["container"]["image"], NODE_IMAGE);
+    // Berth refuses to start it a second time, and stops it as the CLI would.
+    let res = app
+        .post(&format!("/api/v1/vantage6/nodes/{name}/start"), &json!({}))
+        .await;
+    expect_error(res, StatusCode::CONFLICT, "CONFLICT").await;
+    berth_stop(&app, &name, "user").await;
+    // Nothing is left that would stop the CLI from starting it again.
+    let (ok, out) = v6.cli(
+        &["node", "start", "--name", &name, "--image", NODE_IMAGE],
+        None,
+    );
+    assert!(ok, "{out}");
+    assert_eq!(
+        inspect(&format!("vantage6-{name}-user")).await.unwrap()["State"]["Running"],
+        true
+    );
+    app.stop().await;
+}
+
+/// `PATCH` of a node's logging level in a signed-in session.
+async fn patch_as(app: &TestApp, who: &common::Session, name: &str) -> reqwest::Response {
+    app.anon
+        .patch(app.url(&format!("/api/v1/vantage6/nodes/{name}")))
+        .header("cookie", &who.cookie)
+        .header("x-csrf-token", &who.csrf)
+        .json(&json!({"logging_level": "DEBUG"}))
+        .send()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -956,7 +1409,22 @@ async fn viewers_read_nodes_operators_act_and_the_api_key_never_leaves() {
     let (_, detail) = json(app.get(&format!("/api/v1/vantage6/nodes/{name}")).await).await;
     assert_eq!(detail["api_key_set"], true);
     assert!(!detail.to_string().contains("rotated-secret-key-0007"));
+    // An edit: operators may, viewers may not; both changes are audited.
+    let res = patch_as(&app, &view, &name).await;
+    expect_error(res, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+    let res = patch_as(&app, &op, &name).await;
+    assert_eq!(res.status(), StatusCode::OK);
     let (_, audit) = json(app.get("/api/v1/audit?action=vantage6_node.").await).await;
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["resource_id"] == name.as_str())
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    for a in ["vantage6_node.update", "vantage6_node.set_api_key"] {
+        assert!(actions.contains(&a), "{a} not audited: {actions:?}");
+    }
     let logs = captured_logs();
     for secret in ["very-secret-api-key-0006", "rotated-secret-key-0007"] {
         assert!(!audit.to_string().contains(secret));

@@ -49,7 +49,7 @@ export function Layout() {
         pendingG.current = Date.now();
       } else if (Date.now() - pendingG.current < 1200) {
         pendingG.current = 0;
-        const item = NAV.flatMap((s) => s.items).find((i) => i.key === e.key);
+        const item = NAV.flatMap((s) => s.items).find((i) => i.key === e.key && (!i.roles || (role && i.roles.includes(role))));
         if (item) {
           e.preventDefault();
           navigate(item.to);
@@ -58,7 +58,7 @@ export function Layout() {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [navigate]);
+  }, [navigate, role]);
 
   return (
     <div className={`shell${menuOpen ? " menu-open" : ""}`}>

@@ -5,6 +5,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { apiUrl, wsUrl } from "../api/client";
 import type { LogLine } from "../api/types/LogLine";
 import { containerPath } from "../lib/containers";
+import { LogSearch } from "./LogSearch";
 
 export const MAX_LINES = 5000;
 
@@ -35,6 +36,7 @@ export function LogsView({ host, id, name, running }: { host: string; id: string
   const [streams, setStreams] = useState<"both" | "stdout" | "stderr">("both");
   const [search, setSearch] = useState("");
   const [onlyMatches, setOnlyMatches] = useState(false);
+  const [whole, setWhole] = useState(false);
   const [tail, setTail] = useState("500");
   const [generation, setGeneration] = useState(0);
   const counter = useRef(0);
@@ -122,8 +124,10 @@ export function LogsView({ host, id, name, running }: { host: string; id: string
           <option value="all">all</option>
         </select>
         <button className="btn" onClick={() => setGeneration((g) => g + 1)}>Reload</button>
+        <button className="btn" aria-expanded={whole} onClick={() => setWhole((w) => !w)}>Search whole log</button>
         <a className="btn" href={download} download={`${name}.log`}>Download</a>
       </div>
+      {whole && <LogSearch host={host} id={id} initial={search} />}
       <div className="logs-status muted small">
         <span className={`live-dot live-${status === "live" ? "open" : "closed"}`} aria-hidden="true" /> {status} · {lines.length} lines kept
         {dropped.current > 0 && ` (older ${dropped.current} dropped; the download has everything)`}

@@ -3,12 +3,16 @@
 import type { ReactNode } from "react";
 import { fieldMatches, fieldOf } from "./ui";
 
-export function Rows<T>({ label, name, rows, setRows, empty, render, error, add }: {
+export function Rows<T>({ label, name, rows, setRows, empty, render, error, add, rowFields = [] }: {
   label: string; name: string; rows: T[]; setRows: (r: T[]) => void; empty: T; error: unknown;
   render: (row: T, set: (r: T) => void, i: number) => ReactNode; add: string;
+  /** Keys each row shows in a `Field` of its own (`name[i].key`): their errors are shown there only. */
+  rowFields?: string[];
 }) {
   const f = fieldOf(error);
-  const mine = fieldMatches(f, name);
+  const key = f?.startsWith(name) ? /^(?:\[\d+\]|\.\d+)\.(\w+)$/.exec(f.slice(name.length))?.[1] : undefined;
+  const inRow = !!key && rowFields.includes(key);
+  const mine = fieldMatches(f, name) && !inRow;
   return (
     <fieldset className={`rows${mine ? " field-invalid" : ""}`} data-field={name}>
       <legend>{label}</legend>

@@ -11,6 +11,8 @@ export const NODE_WRITERS: Role[] = ["admin", "operator"];
 
 export const nodePath = (name: string) => `/vantage6/nodes/${seg(name)}`;
 export const nodeLink = (name: string, scope: NodeScope) => `/vantage6/nodes/${encodeURIComponent(name)}${scope === "system" ? "?scope=system" : ""}`;
+/** The edit form of a node's configuration. */
+export const nodeEditLink = (name: string, scope: NodeScope) => `/vantage6/nodes/${encodeURIComponent(name)}/edit${scope === "system" ? "?scope=system" : ""}`;
 
 export const NODE_TONE: Record<NodeRunState, string> = { running: "ok", stopped: "muted", no_container: "info", unknown: "warn" };
 export const NODE_STATE_TEXT: Record<NodeRunState, string> = { running: "running", stopped: "stopped", no_container: "no container", unknown: "unknown" };

@@ -8,6 +8,7 @@ import { Confirm, ErrorBox, HostDot, JsonView, Modal, PageHeader, Spinner, State
 import { LogsView } from "../components/LogsView";
 import { UpdatePanel } from "../components/UpdatePanel";
 import { ContainerTags } from "../components/ContainerTags";
+import { Processes } from "../components/ResourceDetails";
 import { useAuth } from "../lib/auth";
 import { act, containerPath, portLink, portText, removeContainer, type Action } from "../lib/containers";
 import { useDockerEvents } from "../lib/events";
@@ -19,7 +20,7 @@ import { useToast } from "../lib/toast";
 const Terminal = lazy(() => import("../components/Terminal"));
 const StatsCharts = lazy(() => import("../components/StatsCharts"));
 
-const TABS = ["overview", "inspect", "logs", "terminal", "stats"] as const;
+const TABS = ["overview", "inspect", "logs", "terminal", "stats", "processes"] as const;
 type Tab = (typeof TABS)[number];
 
 function Overview({ c }: { c: ContainerDetail }) {
@@ -119,7 +120,10 @@ export default function ContainerDetailPage() {
       reload();
     }
   };
-  const operate = can("admin", "operator", "user");
+  // As the permission table says: deployers and tenants may run the lifecycle too, but only
+  // operators and admins may exec.
+  const operate = can("admin", "operator", "deployer", "user");
+  const exec = can("admin", "operator");
 
   if (detail.error && !c) return <div className="page"><ErrorBox error={detail.error} retry={reload} /></div>;
   if (!c) return <Spinner />;
@@ -142,7 +146,7 @@ export default function ContainerDetailPage() {
         )}
       </PageHeader>
       <div className="tabs" role="tablist" aria-label="Container views">
-        {TABS.map((t) => (
+        {TABS.filter((t) => t !== "terminal" || exec).map((t) => (
           <button
             key={t}
             role="tab"
@@ -163,11 +167,14 @@ export default function ContainerDetailPage() {
         )}
         {tab === "inspect" && <div className="card json-view"><JsonView value={c} /></div>}
         {tab === "logs" && <LogsView host={host} id={c.id} name={c.name} running={c.running} />}
-        {tab === "terminal" && (
+        {tab === "terminal" && exec && (
           <Suspense fallback={<Spinner label="Loading the terminal…" />}>
             {c.running ? <Terminal host={host} id={c.id} /> : <div className="state state-empty"><strong>The container is not running.</strong>Start it to open a terminal.</div>}
           </Suspense>
         )}
+        {tab === "processes" && (c.running
+          ? <Processes host={host} id={c.id} />
+          : <div className="state state-empty"><strong>The container is not running.</strong>It has no processes.</div>)}
         {tab === "stats" && (
           <Suspense fallback={<Spinner label="Loading charts…" />}>
             {c.running ? <StatsCharts host={host} id={c.id} /> : <div className="state state-empty"><strong>The container is not running.</strong>Stats are collected while it runs.</div>}

@@ -254,7 +254,7 @@ export function ContainersPage() {
       </button>
     </div>
   );
-  const operate = can("admin", "operator", "user");
+  const operate = can("admin", "operator", "deployer", "user");
 
   return (
     <div className="page page-fill">

@@ -3,6 +3,7 @@ import { api, seg } from "../api/client";
 import type { Host } from "../api/types/Host";
 import type { HostTestResult } from "../api/types/HostTestResult";
 import type { HostTls } from "../api/types/HostTls";
+import { SystemInfoView } from "../components/ResourceDetails";
 import { Badge, Confirm, Empty, ErrorBox, Field, FormError, Modal, PageHeader, Spinner } from "../components/ui";
 import { useAuth } from "../lib/auth";
 import { ago, bytes } from "../lib/format";
@@ -106,8 +107,11 @@ export default function Hosts() {
   const toast = useToast();
   const [editing, setEditing] = useState<Host | null | "new">(null);
   const [removing, setRemoving] = useState<Host | null>(null);
+  const [info, setInfo] = useState<Host | null>(null);
   const [tests, setTests] = useState<Record<string, HostTestResult | "running">>({});
   const admin = can("admin");
+  // As the permission table says: testing a host is admin business; tenants do not read engines.
+  const readSystem = can("admin", "operator", "deployer", "viewer");
   useEffect(() => {
     void refreshHosts();
     const t = window.setInterval(() => void refreshHosts(), 5000);
@@ -155,7 +159,8 @@ export default function Hosts() {
                     <td className="hide-sm small">{h.state.containers_running} running · {h.state.containers_stopped} stopped · {h.state.containers_paused} paused</td>
                     <td className="hide-md small">{h.state.cpus ?? "–"} CPUs · {bytes(h.state.memory_bytes)} · {h.state.images} images</td>
                     <td className="actions">
-                      <button className="btn btn-sm" disabled={t === "running"} onClick={() => test(h)}>{t === "running" ? "Testing…" : "Test"}</button>
+                      {readSystem && <button className="btn btn-sm" disabled={h.state.status !== "online"} onClick={() => setInfo(h)}>Info</button>}
+                      {admin && <button className="btn btn-sm" disabled={t === "running"} onClick={() => test(h)}>{t === "running" ? "Testing…" : "Test"}</button>}
                       {admin && <button className="btn btn-sm" onClick={() => setEditing(h)}>Edit</button>}
                       {admin && <button className="btn btn-sm btn-danger" onClick={() => setRemoving(h)}>Remove</button>}
                     </td>
@@ -168,6 +173,9 @@ export default function Hosts() {
       )}
       <Modal title={editing === "new" ? "Add a host" : `Edit ${editing?.name ?? ""}`} open={editing !== null} onClose={() => setEditing(null)} wide>
         {editing !== null && <HostForm host={editing === "new" ? null : editing} onDone={() => setEditing(null)} />}
+      </Modal>
+      <Modal title={info ? `Engine of ${info.name}` : "Engine information"} open={!!info} onClose={() => setInfo(null)} wide>
+        {info && <SystemInfoView host={info.name} />}
       </Modal>
       <Confirm open={!!removing} title={`Remove ${removing?.name}?`} danger confirmLabel="Remove"
         body="Berth forgets the host; its containers keep running."

@@ -6,7 +6,8 @@ import type { PruneResult } from "../api/types/PruneResult";
 import type { Task } from "../api/types/Task";
 import { HostSelect, useHostParam } from "../components/HostSelect";
 import { BuildDialog, PushDialog } from "../components/ImageBuild";
-import { Confirm, Empty, ErrorBox, Field, FormError, PageHeader, Spinner } from "../components/ui";
+import { ImageDetails } from "../components/ResourceDetails";
+import { Confirm, Empty, ErrorBox, Field, FormError, Modal, PageHeader, Spinner } from "../components/ui";
 import { useAuth } from "../lib/auth";
 import { ago, bytes, plural, shortId } from "../lib/format";
 import { useLoad, useTitle } from "../lib/hooks";
@@ -75,19 +76,20 @@ export default function Images() {
   const [force, setForce] = useState(false);
   const [pruning, setPruning] = useState(false);
   const [pruneAll, setPruneAll] = useState(false);
+  const [showing, setShowing] = useState<ImageSummary | null>(null);
   const rows = useMemo(() => (list.data ?? []).filter((i) => !q || i.repo_tags.join(" ").toLowerCase().includes(q.toLowerCase()) || i.id.includes(q))
     .sort((a, b) => b.created.localeCompare(a.created)), [list.data, q]);
-  const pull = can("admin", "operator", "deployer");
-  // Build and push publish images others run: deployers and admins (issue 3's roles).
-  const publish = can("admin", "deployer");
+  // As the permission table says: operators and tenants pull; admins and deployers also remove, prune and tag.
+  const pull = can("admin", "operator", "deployer", "user");
+  const manage = can("admin", "deployer");
   const [building, setBuilding] = useState(false);
   const [pushing, setPushing] = useState<string | null>(null);
   return (
     <div className="page">
       <PageHeader title="Images" sub={list.data ? `${plural(list.data.length, "image")} · ${bytes(list.data.reduce((a, i) => a + i.size, 0))}` : undefined}>
         <HostSelect host={host} onChange={setHost} />
-        {publish && <button className="btn" onClick={() => setBuilding(true)}>Build…</button>}
-        {pull && <button className="btn" onClick={() => setPruning(true)}>Prune…</button>}
+        {manage && <button className="btn" onClick={() => setBuilding(true)}>Build…</button>}
+        {manage && <button className="btn" onClick={() => setPruning(true)}>Prune…</button>}
       </PageHeader>
       {pull && <PullForm host={host} onDone={list.reload} />}
       <div className="toolbar">
@@ -103,7 +105,7 @@ export default function Images() {
                   <td>{i.repo_tags.length ? i.repo_tags.map((t) => (
                     <div key={t} className="row mono small">
                       <span className="ellipsis">{t}</span>
-                      {publish && <button className="btn btn-sm btn-ghost" aria-label={`Push ${t}`} title="Push to its registry" onClick={() => setPushing(t)}>Push</button>}
+                      {manage && <button className="btn btn-sm btn-ghost" aria-label={`Push ${t}`} title="Push to its registry" onClick={() => setPushing(t)}>Push</button>}
                     </div>
                   )) : <span className="muted">&lt;none&gt;{i.dangling ? " (dangling)" : ""}</span>}</td>
                   <td className="mono small">{shortId(i.id)}</td>
@@ -111,8 +113,9 @@ export default function Images() {
                   <td className="hide-sm muted">{ago(i.created)}</td>
                   <td className="hide-sm">{i.containers < 0 ? "–" : i.containers}</td>
                   <td className="actions">
+                    <button className="btn btn-sm" onClick={() => setShowing(i)}>Details</button>
                     {i.repo_tags[0] && <Link className="btn btn-sm" to={`/containers/new?host=${encodeURIComponent(host)}&image=${encodeURIComponent(i.repo_tags[0])}`}>Run</Link>}
-                    {pull && <button className="btn btn-sm btn-danger" onClick={() => setRemoving(i)}>Remove</button>}
+                    {manage && <button className="btn btn-sm btn-danger" onClick={() => setRemoving(i)}>Remove</button>}
                   </td>
                 </tr>
               ))}
@@ -122,6 +125,9 @@ export default function Images() {
       )}
       <BuildDialog host={host} open={building} onClose={() => setBuilding(false)} onBuilt={list.reload} />
       <PushDialog host={host} image={pushing} onClose={() => setPushing(null)} />
+      <Modal title={showing ? `Image ${showing.repo_tags[0] ?? shortId(showing.id)}` : "Image details"} open={!!showing} onClose={() => setShowing(null)} wide>
+        {showing && <ImageDetails host={host} image={showing.id} canTag={manage} onTagged={list.reload} />}
+      </Modal>
       <Confirm open={!!removing} title="Remove image?" danger confirmLabel="Remove"
         body={<>Remove <b className="mono">{removing?.repo_tags[0] ?? shortId(removing?.id ?? "")}</b> from {host}?</>}
         onClose={() => setRemoving(null)}

@@ -3,6 +3,7 @@ import { api, seg } from "../api/client";
 import type { Network } from "../api/types/Network";
 import type { PruneResult } from "../api/types/PruneResult";
 import { HostSelect, useHostParam } from "../components/HostSelect";
+import { NetworkDetails } from "../components/ResourceDetails";
 import { Badge, Confirm, Empty, ErrorBox, Field, FormError, Modal, PageHeader, Spinner } from "../components/ui";
 import { useAuth } from "../lib/auth";
 import { ago, plural, shortId } from "../lib/format";
@@ -23,8 +24,9 @@ export default function Networks() {
   const [error, setError] = useState<unknown>(null);
   const [removing, setRemoving] = useState<Network | null>(null);
   const [pruning, setPruning] = useState(false);
+  const [showing, setShowing] = useState<Network | null>(null);
   const rows = useMemo(() => (list.data ?? []).filter((n) => !q || n.name.toLowerCase().includes(q.toLowerCase())).sort((a, b) => a.name.localeCompare(b.name)), [list.data, q]);
-  const write = can("admin", "operator");
+  const write = can("admin", "operator", "deployer");
 
   const create = async (e: FormEvent) => {
     e.preventDefault();
@@ -67,7 +69,10 @@ export default function Networks() {
                   <td className="hide-sm mono small">{n.subnets.map((s) => s.subnet).filter(Boolean).join(", ") || "–"}</td>
                   <td className="hide-sm mono small">{shortId(n.id)}</td>
                   <td className="hide-sm muted">{ago(n.created)}</td>
-                  <td className="actions">{write && !BUILTIN.includes(n.name) && <button className="btn btn-sm btn-danger" onClick={() => setRemoving(n)}>Remove</button>}</td>
+                  <td className="actions">
+                    <button className="btn btn-sm" onClick={() => setShowing(n)}>Details</button>
+                    {write && !BUILTIN.includes(n.name) && <button className="btn btn-sm btn-danger" onClick={() => setRemoving(n)}>Remove</button>}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -90,6 +95,9 @@ export default function Networks() {
           <FormError error={error} fields={["name", "driver", "subnet", "gateway"]} />
           <div className="row end"><button className="btn btn-primary">Create</button></div>
         </form>
+      </Modal>
+      <Modal title={showing ? `Network ${showing.name}` : "Network details"} open={!!showing} onClose={() => setShowing(null)} wide>
+        {showing && <NetworkDetails host={host} id={showing.id} canConnect={write && showing.name !== "host" && showing.name !== "none"} onChanged={list.reload} />}
       </Modal>
       <Confirm open={!!removing} title="Remove network?" danger confirmLabel="Remove" body={<>Remove <b>{removing?.name}</b>?</>}
         onClose={() => setRemoving(null)}

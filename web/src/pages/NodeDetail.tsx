@@ -11,7 +11,7 @@ import { Badge, Confirm, ErrorBox, Field, FormError, Modal, PageHeader, Spinner 
 import { useAuth } from "../lib/auth";
 import { useDockerEvents } from "../lib/events";
 import { useLoad, useTitle } from "../lib/hooks";
-import { NODE_STATE_TEXT, NODE_TONE, NODE_WRITERS, nodePath, type NodeAction } from "../lib/nodes";
+import { NODE_STATE_TEXT, NODE_TONE, NODE_WRITERS, nodeEditLink, nodePath, type NodeAction } from "../lib/nodes";
 import { useToast } from "../lib/toast";
 
 const list = (xs: string[]) => (xs.length ? xs.join(", ") : "any");
@@ -124,6 +124,7 @@ export default function NodeDetailPage() {
             {!running && <button className="btn btn-primary" disabled={busy} onClick={() => act("start")}>Start</button>}
             {running && <button className="btn" disabled={busy} onClick={() => act("stop")}>Stop</button>}
             {running && <button className="btn" disabled={busy} onClick={() => act("restart")}>Restart</button>}
+            <Link className="btn" to={nodeEditLink(n.name, n.scope)}>Edit</Link>
             <button className="btn" onClick={() => { setKey(""); setKeyError(null); setKeyOpen(true); }}>Set API key</button>
             <button className="btn btn-danger" onClick={() => setRemoving(true)}>Delete</button>
           </div>

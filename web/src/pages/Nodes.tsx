@@ -11,7 +11,7 @@ import { useAuth } from "../lib/auth";
 import { plural } from "../lib/format";
 import { useDockerEvents } from "../lib/events";
 import { useLoad, useTitle } from "../lib/hooks";
-import { NODE_STATE_TEXT, NODE_TONE, NODE_WRITERS, nodeLink, nodePath, type NodeAction } from "../lib/nodes";
+import { NODE_STATE_TEXT, NODE_TONE, NODE_WRITERS, nodeEditLink, nodeLink, nodePath, type NodeAction } from "../lib/nodes";
 import { useToast } from "../lib/toast";
 
 export default function Nodes() {
@@ -77,6 +77,7 @@ export default function Nodes() {
                           {!running && <button className="btn btn-sm btn-primary" disabled={busy === key || !n.valid} onClick={() => act(n, "start")}>Start</button>}
                           {running && <button className="btn btn-sm" disabled={busy === key} onClick={() => act(n, "stop")}>Stop</button>}
                           {running && <button className="btn btn-sm" disabled={busy === key} onClick={() => act(n, "restart")}>Restart</button>}
+                          <Link className="btn btn-sm" to={nodeEditLink(n.name, n.scope)}>Edit</Link>
                         </div>
                       )}
                     </td>

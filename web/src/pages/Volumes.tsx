@@ -3,6 +3,7 @@ import { api, seg } from "../api/client";
 import type { PruneResult } from "../api/types/PruneResult";
 import type { Volume } from "../api/types/Volume";
 import { HostSelect, useHostParam } from "../components/HostSelect";
+import { VolumeDetails } from "../components/ResourceDetails";
 import { Confirm, Empty, ErrorBox, Field, FormError, Modal, PageHeader, Spinner } from "../components/ui";
 import { useAuth } from "../lib/auth";
 import { ago, bytes, plural } from "../lib/format";
@@ -21,10 +22,11 @@ export default function Volumes() {
   const [driver, setDriver] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [removing, setRemoving] = useState<Volume | null>(null);
+  const [showing, setShowing] = useState<Volume | null>(null);
   const [pruning, setPruning] = useState(false);
   const [pruneAll, setPruneAll] = useState(false);
   const rows = useMemo(() => (list.data ?? []).filter((v) => !q || v.name.toLowerCase().includes(q.toLowerCase())), [list.data, q]);
-  const write = can("admin", "operator");
+  const write = can("admin", "operator", "deployer");
 
   const create = async (e: FormEvent) => {
     e.preventDefault();
@@ -61,7 +63,10 @@ export default function Volumes() {
                   <td>{v.driver}</td>
                   <td className="hide-sm mono small ellipsis-cell" title={v.mountpoint}>{v.mountpoint}</td>
                   <td className="hide-sm muted">{ago(v.created_at)}</td>
-                  <td className="actions">{write && <button className="btn btn-sm btn-danger" onClick={() => setRemoving(v)}>Remove</button>}</td>
+                  <td className="actions">
+                    <button className="btn btn-sm" onClick={() => setShowing(v)}>Details</button>
+                    {write && <button className="btn btn-sm btn-danger" onClick={() => setRemoving(v)}>Remove</button>}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -75,6 +80,9 @@ export default function Volumes() {
           <FormError error={error} fields={["name", "driver"]} />
           <div className="row end"><button className="btn btn-primary">Create</button></div>
         </form>
+      </Modal>
+      <Modal title={showing ? `Volume ${showing.name}` : "Volume details"} open={!!showing} onClose={() => setShowing(null)} wide>
+        {showing && <VolumeDetails host={host} name={showing.name} />}
       </Modal>
       <Confirm open={!!removing} title="Remove volume?" danger confirmLabel="Remove" body={<>The data in <b className="mono">{removing?.name}</b> is deleted.</>}
         onClose={() => setRemoving(null)}

@@ -57,7 +57,8 @@ pub enum Cap {
     Read(Area),
     /// Create, start, stop, restart, kill, pause, rename, remove containers.
     ContainerWrite,
-    /// Run commands inside containers.
+    /// Run commands inside containers: operators and admins only (a shell in a container is
+    /// root on whatever it mounts, so tenants and deployers do not get it even on their own).
     ContainerExec,
     /// Pull images.
     ImagePull,
@@ -114,7 +115,6 @@ impl Cap {
                     | Authenticated
                     | Read(Area::Hosts | Area::Containers | Area::Images | Area::Docs)
                     | ContainerWrite
-                    | ContainerExec
                     | ImagePull
             ),
         }

@@ -793,7 +793,7 @@ pub fn markdown() -> String {
             .map(
                 |role| match (rule.cap.allowed_for(*role), *role, rule.cap) {
                     (false, _, _) => "—",
-                    (true, Role::User, ContainerWrite | ContainerExec | Read(Area::Containers)) => {
+                    (true, Role::User, ContainerWrite | Read(Area::Containers)) => {
                         "*own*"
                     }
                     (true, _, _) => "✓",

@@ -133,6 +133,13 @@ impl HostHandle {
         &self,
         spec: &ContainerCreate,
     ) -> Result<ContainerCreated, AppError> {
+        // The engine takes an unknown network at create and only fails at start (with a 404
+        // that reads like a missing container): check it first, so the client hears which.
+        if let Some(network) = spec.network.as_deref().filter(|n| is_named_network(n)) {
+            self.inspect_network(network)
+                .await
+                .map_err(|e| e.with_field("network"))?;
+        }
         let body = create_body(spec);
         let options = CreateContainerOptions {
             name: spec.name.clone(),
@@ -185,6 +192,15 @@ impl HostHandle {
             .await;
         self.cache.invalidate();
         not_modified_ok(result).map_err(|e| {
+            if let Some(network) = missing_network(&e) {
+                return AppError::new(
+                    ErrorCode::NetworkNotFound,
+                    format!(
+                        "container `{id}` cannot start: its network `{network}` does not exist"
+                    ),
+                )
+                .with_details(serde_json::json!({ "id": id, "network": network }));
+            }
             conflict_on(
                 e,
                 id,
@@ -333,6 +349,29 @@ fn conflict_on(e: EngineError, id: &str, needles: &[&str]) -> AppError {
     } else {
         err
     }
+}
+
+/// Whether a `network` value names a network object (as opposed to a mode the engine knows:
+/// `bridge`, `host`, `none`, `default`, `container:<id>`).
+fn is_named_network(network: &str) -> bool {
+    !matches!(network, "bridge" | "host" | "none" | "default") && !network.starts_with("container:")
+}
+
+/// The network named by an engine 404 like `network nonet not found` (a start whose network
+/// went away), if that is what the error says.
+fn missing_network(e: &EngineError) -> Option<String> {
+    let EngineError::Api(bollard::errors::Error::DockerResponseServerError {
+        status_code: 404,
+        message,
+    }) = e
+    else {
+        return None;
+    };
+    let name = message
+        .trim()
+        .strip_prefix("network ")?
+        .strip_suffix(" not found")?;
+    Some(name.to_owned())
 }
 
 fn not_modified_ok(result: Result<(), EngineError>) -> Result<(), EngineError> {

@@ -216,7 +216,7 @@ pub fn check_url(url: &str, tls: bool) -> Result<(), AppError> {
     if !matches!(scheme, "tcp" | "http" | "https") {
         return Err(AppError::validation(
             "url",
-            format!("`{scheme}://` is not supported: use unix:// or tcp://"),
+            format!("`{scheme}://` is not supported: use unix://, tcp:// (or http://, https://)"),
         ));
     }
     let authority = rest.split('/').next().unwrap_or_default();

@@ -14,7 +14,7 @@ use futures_util::future::join_all;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::extract::{Json, OptionalJson, Path, Query};
+use super::extract::{Json, NoQuery, OptionalJson, Path, Query};
 use super::middleware::no_content;
 use crate::auth::middleware::Audit;
 use crate::auth::{Actor, OWNER_LABEL};
@@ -341,6 +341,7 @@ pub async fn start(
     State(state): State<AppState>,
     Path(p): Path<ContainerPath>,
     actor: Actor,
+    _: NoQuery,
 ) -> AppResult<Response> {
     target(&state, &actor, &p)
         .await?
@@ -366,6 +367,7 @@ pub async fn stop(
     State(state): State<AppState>,
     Path(p): Path<ContainerPath>,
     actor: Actor,
+    _: NoQuery,
     OptionalJson(req): OptionalJson<StopRequest>,
 ) -> AppResult<Response> {
     let timeout = check_timeout(req.timeout)?;
@@ -384,6 +386,7 @@ pub async fn restart(
     State(state): State<AppState>,
     Path(p): Path<ContainerPath>,
     actor: Actor,
+    _: NoQuery,
     OptionalJson(req): OptionalJson<StopRequest>,
 ) -> AppResult<Response> {
     let timeout = check_timeout(req.timeout)?;
@@ -402,6 +405,7 @@ pub async fn kill(
     State(state): State<AppState>,
     Path(p): Path<ContainerPath>,
     actor: Actor,
+    _: NoQuery,
     OptionalJson(req): OptionalJson<KillRequest>,
 ) -> AppResult<Response> {
     if let Some(signal) = &req.signal {
@@ -431,6 +435,7 @@ pub async fn pause(
     State(state): State<AppState>,
     Path(p): Path<ContainerPath>,
     actor: Actor,
+    _: NoQuery,
 ) -> AppResult<Response> {
     target(&state, &actor, &p)
         .await?
@@ -447,6 +452,7 @@ pub async fn unpause(
     State(state): State<AppState>,
     Path(p): Path<ContainerPath>,
     actor: Actor,
+    _: NoQuery,
 ) -> AppResult<Response> {
     target(&state, &actor, &p)
         .await?
@@ -463,6 +469,7 @@ pub async fn rename(
     State(state): State<AppState>,
     Path(p): Path<ContainerPath>,
     actor: Actor,
+    _: NoQuery,
     Json(req): Json<RenameRequest>,
 ) -> AppResult<Response> {
     validate::container_name("name", &req.name)?;

@@ -148,12 +148,33 @@ where
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Self(q.0))
-            .map_err(|e: QueryRejection| {
-                AppError::new(
-                    ErrorCode::ValidationFailed,
-                    format!("bad query parameters: {}", inner(&e.body_text())),
-                )
-            })
+            .map_err(|e: QueryRejection| query_error(&e.body_text()))
+    }
+}
+
+/// serde names the parameter first (`since: input contains invalid characters`), or says
+/// ``unknown field `x` ``; keep it as `field`.
+fn query_error(text: &str) -> AppError {
+    let detail = text
+        .split_once("query string: ")
+        .map_or(text, |(_, rest)| rest);
+    let field = detail
+        .split_once(": ")
+        .map(|(name, _)| name.to_owned())
+        .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .or_else(|| {
+            let start = detail.find("unknown field `")? + "unknown field `".len();
+            let rest = &detail[start..];
+            Some(rest[..rest.find('`')?].to_owned())
+        })
+        .or_else(|| missing_field(detail));
+    let err = AppError::new(
+        ErrorCode::ValidationFailed,
+        format!("bad query parameters: {detail}"),
+    );
+    match field {
+        Some(f) => err.with_field(f),
+        None => err,
     }
 }
 
@@ -178,6 +199,30 @@ where
                     format!("bad path: {}", e.body_text()),
                 )
             })
+    }
+}
+
+/// For routes that take their options in the JSON body: a query parameter is refused (400
+/// naming it) rather than silently ignored, so `?timeout=5` does not look like it worked.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoQuery;
+
+impl<S: Send + Sync> FromRequestParts<S> for NoQuery {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Some(raw) = parts.uri.query().filter(|q| !q.is_empty()) else {
+            return Ok(Self);
+        };
+        let name = raw.split('&').next().unwrap_or_default();
+        let name = name.split('=').next().unwrap_or_default();
+        let name: String = name.chars().take(64).collect();
+        Err(AppError::validation(
+            name.clone(),
+            format!(
+                "this route takes no query parameter `{name}`: send its options as the JSON body"
+            ),
+        ))
     }
 }
 
@@ -217,5 +262,50 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeWebSocket {
                     format!("bad WebSocket upgrade: {}", e.body_text()),
                 )
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::query_error;
+
+    #[test]
+    fn a_bad_query_parameter_is_named_as_the_field() {
+        let cases = [
+            (
+                "Failed to deserialize query string: since: input contains invalid characters",
+                Some("since"),
+            ),
+            (
+                "Failed to deserialize query string: force: provided string was not `true` or `false`",
+                Some("force"),
+            ),
+            (
+                "Failed to deserialize query string: unknown field `bogus`, expected `all` or `dangling`",
+                Some("bogus"),
+            ),
+            (
+                "Failed to deserialize query string: missing field `q`",
+                Some("q"),
+            ),
+            (
+                "Failed to deserialize query string: invalid digit found in string",
+                None,
+            ),
+        ];
+        for (text, field) in cases {
+            let err = query_error(text);
+            assert_eq!(err.field.as_deref(), field, "{text}");
+            assert!(
+                err.message.starts_with("bad query parameters: "),
+                "{}",
+                err.message
+            );
+            assert!(
+                !err.message.contains("Failed to deserialize"),
+                "{}",
+                err.message
+            );
+        }
     }
 }

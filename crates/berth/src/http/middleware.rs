@@ -44,6 +44,7 @@ pub async fn envelope_errors(req: Request, next: Next) -> Response {
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error())
         || res.extensions().get::<Enveloped>().is_some()
+        || res.extensions().get::<DocumentedBody>().is_some()
     {
         return res;
     }
@@ -71,6 +72,11 @@ pub async fn envelope_errors(req: Request, next: Next) -> Response {
     }
     out
 }
+
+/// Set on error responses whose body is a documented shape of its own (the health checks'
+/// 503s say which component is down), so [`envelope_errors`] leaves them as they are.
+#[derive(Debug, Clone, Copy)]
+pub struct DocumentedBody;
 
 /// The answer to any `/api` path no route matches.
 pub async fn api_not_found(method: Method, uri: axum::http::Uri) -> AppError {

@@ -293,3 +293,62 @@ pub async fn fail_ws(mut socket: WebSocket, code: ErrorCode, message: String, re
         .await;
     let _ = socket.send(Message::Close(None)).await;
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::auth::Credential;
+    use crate::store::UserRecord;
+
+    fn admin() -> Actor {
+        Actor {
+            user: UserRecord {
+                id: 1,
+                username: "admin".to_owned(),
+                password_hash: String::new(),
+                role: "admin".to_owned(),
+                hosts: None,
+                disabled: false,
+                must_change_password: false,
+                created_at: chrono::Utc::now(),
+                last_login_at: None,
+            },
+            credential: Credential::Ticket,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_that_falls_behind_is_told_how_many_messages_it_missed() {
+        // A channel of two: five messages while the subscriber does not read.
+        let (tx, rx) = tokio::sync::broadcast::channel(2);
+        for n in 0..5 {
+            tx.send(Arc::new(Published {
+                host: "local".to_owned(),
+                event: None,
+                detail: None,
+                json: format!("{{\"n\":{n}}}").into(),
+            }))
+            .unwrap();
+        }
+        drop(tx);
+        let filter = EventFilter {
+            hosts: None,
+            objects: None,
+            actions: None,
+            containers: None,
+            actor: admin(),
+        };
+        let body = Sse::new(events_sse(rx, filter)).into_response().into_body();
+        let text =
+            String::from_utf8(axum::body::to_bytes(body, 1 << 20).await.unwrap().to_vec()).unwrap();
+        assert_eq!(
+            text,
+            "event: lagged\ndata: {\"type\":\"lagged\",\"dropped\":3}\n\n\
+             event: error\ndata: {\"n\":3}\n\n\
+             event: error\ndata: {\"n\":4}\n\n",
+            "the notice, then only the newest messages the channel kept"
+        );
+    }
+}

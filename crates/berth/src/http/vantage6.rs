@@ -141,6 +141,7 @@ pub async fn stop(
     OptionalJson(req): OptionalJson<NodeStop>,
 ) -> AppResult<Json<NodeStopResult>> {
     scoped(&audit, &name, req.scope);
+    audit.detail("force", req.force);
     let host = state.engines.get(LOCAL_HOST)?;
     let warnings = container::stop(&state.config.vantage6, &host, &name, &req).await?;
     let container = container::status(&host, &name, req.scope).await?;
@@ -161,6 +162,7 @@ pub async fn restart(
     OptionalJson(req): OptionalJson<NodeStart>,
 ) -> AppResult<Json<NodeStartResult>> {
     scoped(&audit, &name, req.scope);
+    audit.detail("keep", req.keep);
     let host = state.engines.get(LOCAL_HOST)?;
     let result = container::restart(&state.config.vantage6, &host, &name, &req).await?;
     audit.detail("image", result.image.clone());

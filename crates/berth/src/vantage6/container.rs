@@ -195,8 +195,10 @@ async fn start_unguarded(
         return Err(e);
     }
     // From here on things are made; a failure takes back what this start made.
-    let new_dirs: Vec<&std::path::PathBuf> = [&plan.data_dir, &plan.log_dir]
+    // The CLI makes them from its working folder (`directories.*` may be relative).
+    let new_dirs: Vec<std::path::PathBuf> = [&plan.data_dir, &plan.log_dir]
         .into_iter()
+        .map(|d| dirs.resolve(d))
         .filter(|d| !d.exists())
         .collect();
     if let Err(e) = make(host, name, req.scope, &choice.image, &plan, &new_dirs).await {
@@ -226,7 +228,7 @@ async fn make(
     scope: NodeScope,
     image: &str,
     plan: &Plan,
-    new_dirs: &[&std::path::PathBuf],
+    new_dirs: &[std::path::PathBuf],
 ) -> AppResult<()> {
     for dir in new_dirs {
         std::fs::create_dir_all(dir).map_err(|e| config::io_error(dir, &e))?;
@@ -363,6 +365,7 @@ pub async fn remove(dirs: &Dirs, host: &HostHandle, name: &str, scope: NodeScope
         }
     }
     let (data_dir, log_dir) = plan::folders(dirs, scope, name, &doc);
+    let (data_dir, log_dir) = (dirs.resolve(&data_dir), dirs.resolve(&log_dir));
     let vpn_file = data_dir.join("vpn").join("vpn-config.ovpn.conf");
     if vpn_file.is_file() {
         std::fs::remove_file(&vpn_file).map_err(|e| config::io_error(&vpn_file, &e))?;

@@ -152,9 +152,23 @@ fn detail(
     }
 }
 
-/// Checks the modelled fields of a create or edit, each error naming its field.
+/// Where a relative path was looked for, for an error message (nothing for an absolute one).
+fn relative_note(dirs: &Dirs, path: &str) -> String {
+    if Path::new(path).is_absolute() {
+        String::new()
+    } else {
+        format!(
+            " (a relative path is taken from {}, as from the folder `v6 node start` runs in)",
+            dirs.work_dir.display()
+        )
+    }
+}
+
+/// Checks the modelled fields of a create or edit, each error naming its field. Files are looked
+/// for as `v6 node start` looks for them: from its working folder ([`Dirs::resolve`]).
 #[allow(clippy::too_many_arguments)]
 fn check_fields(
+    dirs: &Dirs,
     data_dir: &Path,
     server_url: Option<&str>,
     logging_level: Option<&str>,
@@ -223,19 +237,21 @@ fn check_fields(
                 "read-only mounts are only for file and folder databases (csv, parquet, excel, folder)",
             ));
         }
-        if file_type && !Path::new(&db.uri).exists() {
+        if file_type && !dirs.resolve(Path::new(&db.uri)).exists() {
             return Err(AppError::validation(
                 field("uri"),
                 format!(
-                    "database file `{}` does not exist; a {} database must be a file or folder on this machine",
-                    db.uri, db.db_type
+                    "database file `{}` does not exist; a {} database must be a file or folder on this machine{}",
+                    db.uri,
+                    db.db_type,
+                    relative_note(dirs, &db.uri)
                 ),
             ));
         }
         db_env.push(format!("{}_DATABASE_URI", db.label.to_uppercase()));
     }
     if let Some(key) = private_key.filter(|k| !k.is_empty())
-        && !data_dir.join(key).is_file()
+        && !dirs.resolve(&data_dir.join(key)).is_file()
     {
         return Err(AppError::validation(
             "encryption.private_key",
@@ -323,6 +339,7 @@ pub async fn create(dirs: &Dirs, host: &HostHandle, req: &NodeCreate) -> AppResu
     }
     let data_dir = dirs.default_data_dir(req.scope, &req.name);
     check_fields(
+        dirs,
         &data_dir,
         Some(&req.server_url),
         req.logging_level.as_deref(),
@@ -358,6 +375,7 @@ pub async fn update(
     let (path, mut doc) = open(dirs, name, scope)?;
     let (data_dir, _) = plan::folders(dirs, scope, name, &doc);
     check_fields(
+        dirs,
         &data_dir,
         req.server_url.as_deref(),
         req.logging_level.as_deref(),

@@ -36,6 +36,12 @@ pub struct Dirs {
     /// The first `$XDG_DATA_DIRS` entry + `/vantage6` (`/usr/local/share/vantage6`); system
     /// nodes keep data and logs here.
     pub system_data: PathBuf,
+    /// The folder relative paths in a configuration resolve against. `v6 node start` resolves
+    /// them against the folder it is run from (a database `uri` through `Path(uri).resolve()`,
+    /// `directories.*` and a key under a relative data folder through `mkdir`/`exists`), and
+    /// never against the file's folder; Berth stands in for a CLI run from this folder: its own
+    /// working folder at start, unless set (`BERTH_V6_WORK_DIR`).
+    pub work_dir: PathBuf,
 }
 
 impl Dirs {
@@ -45,7 +51,7 @@ impl Dirs {
     }
 
     /// The folders from an environment lookup (appdirs 1.4 on Linux; an unset variable takes the
-    /// default, a set one is used as it is).
+    /// default, a set one is used as it is); the working folder is this process's.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Self {
         let home = var("HOME").unwrap_or_else(|| "/root".to_owned());
         let expand = |p: &str| -> PathBuf {
@@ -76,7 +82,14 @@ impl Dirs {
                 site_config
             },
             system_data: first("XDG_DATA_DIRS", "/usr/local/share:/usr/share"),
+            work_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")),
         }
+    }
+
+    /// `path` as the CLI's file-system calls see it: relative to [`Dirs::work_dir`], an absolute
+    /// path as it is (Python's `os.path.join` and `Path` semantics).
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        self.work_dir.join(path)
     }
 
     /// The folder holding the node configuration files of `scope`.
@@ -132,17 +145,6 @@ pub fn is_identifier(s: &str) -> bool {
     chars.all(|c| c == '_' || c.is_alphanumeric())
 }
 
-/// `path` made absolute against the current folder (without touching the file system).
-pub fn absolute(path: &Path) -> PathBuf {
-    if path.is_absolute() {
-        path.to_owned()
-    } else {
-        std::env::current_dir()
-            .map(|d| d.join(path))
-            .unwrap_or_else(|_| path.to_owned())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +173,20 @@ mod tests {
         assert_eq!(
             d.default_log_dir(NodeScope::System, "n"),
             PathBuf::from("/opt/data/vantage6/node/n")
+        );
+    }
+
+    #[test]
+    fn relative_paths_resolve_from_the_work_dir_and_absolute_ones_stay() {
+        let mut d = Dirs::from_vars(|_| None);
+        d.work_dir = PathBuf::from("/srv/v6");
+        assert_eq!(
+            d.resolve(Path::new("data/a.csv")),
+            PathBuf::from("/srv/v6/data/a.csv")
+        );
+        assert_eq!(
+            d.resolve(Path::new("/abs/a.csv")),
+            PathBuf::from("/abs/a.csv")
         );
     }
 

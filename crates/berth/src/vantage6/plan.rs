@@ -154,8 +154,10 @@ pub fn plan(
         .and_then(py_str)
         .filter(|k| !k.is_empty() && k != "None")
         .unwrap_or_else(|| "private_key.pem".to_owned());
+    // The mount source is the CLI's string (relative under a relative data folder); whether the
+    // file exists is asked from the CLI's working folder.
     let key_path = py_path(&data_dir.join(&key_name));
-    if key_path.exists() {
+    if dirs.resolve(&key_path).exists() {
         mounts.push((
             "/mnt/private_key.pem".into(),
             key_path.to_string_lossy().into_owned(),
@@ -182,7 +184,7 @@ pub fn plan(
                         format!("SSH tunnel identity {host} key not provided"),
                     )
                 })?;
-            if !Path::new(&key).exists() {
+            if !dirs.resolve(Path::new(&key)).exists() {
                 warnings.push(format!("SSH tunnel identity {host} key does not exist"));
             }
             mounts.push((format!("/mnt/ssh/{host}.pem.tmp"), key, "rw"));
@@ -250,8 +252,10 @@ pub fn plan(
                 "Database mount_mode `ro` is only supported for file/folder based databases.",
             ));
         }
+        // `Path(uri).resolve()` when it exists: absolute from the CLI's working folder, links
+        // followed (`Path("")` is the folder itself).
         let candidate = if uri.is_empty() { "." } else { uri.as_str() };
-        let resolved = std::fs::canonicalize(candidate).ok();
+        let resolved = std::fs::canonicalize(dirs.resolve(Path::new(candidate))).ok();
         if file_type && resolved.is_none() {
             return Err(AppError::validation(
                 field("uri"),
