@@ -111,6 +111,20 @@ async fn follow(app: &TestApp, task: &Value) -> Vec<Value> {
     }
 }
 
+/// Uploaded build contexts still in the data folder.
+fn spooled(app: &TestApp) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(&app.state.config.data_dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".build-context-")
+        })
+        .map(|e| e.path())
+        .collect()
+}
+
 fn log_of(task: &Value) -> String {
     task["result"]["log"]
         .as_array()
@@ -180,6 +194,10 @@ async fn a_tar_context_builds_a_tagged_image_with_live_steps_and_an_audit_entry(
         assert_eq!(status, StatusCode::OK, "{image}");
         assert_eq!(image["id"], id);
     }
+    assert!(
+        spooled(&app).is_empty(),
+        "the uploaded context outlived its build"
+    );
     let (_, audit) = json(app.get("/api/v1/audit?action=image.build").await).await;
     let entry = &audit["entries"][0];
     assert_eq!(entry["outcome"], "success", "{entry}");
@@ -341,17 +359,8 @@ async fn bad_build_requests_are_refused_naming_the_field_and_oversized_contexts_
         )
         .await;
     expect_error(res, StatusCode::NOT_FOUND, "HOST_NOT_FOUND").await;
-    // No spooled context is left behind in the data folder.
-    let data = &app.state.config.data_dir;
-    let left: Vec<_> = std::fs::read_dir(data)
-        .unwrap()
-        .filter_map(Result::ok)
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with(".build-context-")
-        })
-        .collect();
+    // No refused upload is left behind in the data folder.
+    let left = spooled(&app);
     assert!(left.is_empty(), "{left:?}");
     app.stop().await;
 }
