@@ -1,4 +1,4 @@
-//! Images: list, inspect, history, pull, tag, remove, prune.
+//! Images: list, inspect, history, pull, build, push, tag, remove, prune.
 
 use std::collections::BTreeMap;
 
@@ -164,4 +164,88 @@ pub struct ImageRemoveResult {
     pub untagged: Vec<String>,
     /// Layers deleted.
     pub deleted: Vec<String>,
+}
+
+/// `POST …/images/build` with `Content-Type: application/json`: a build from one Dockerfile and
+/// no other context files (the web UI's form). A build with files sends a tar archive instead,
+/// with the options as query parameters.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ImageBuildRequest {
+    /// The Dockerfile's text.
+    pub dockerfile: String,
+    /// Tags for the result, e.g. `registry.example.com/team/app:1.0`; at least one.
+    pub tags: Vec<String>,
+    /// Build arguments (`ARG`); not for secrets, the engine keeps them in the image history.
+    #[serde(default)]
+    pub build_args: BTreeMap<String, String>,
+    /// Build every step again instead of reusing cached layers.
+    #[serde(default)]
+    pub nocache: bool,
+    /// Pull newer versions of the base images first.
+    #[serde(default)]
+    pub pull: bool,
+}
+
+/// The outcome of a build (a build task's `result`, also when it failed).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub struct ImageBuildResult {
+    /// The image id (`sha256:…`); `null` when the build failed.
+    pub id: Option<String>,
+    /// The tags asked for (all applied when the build succeeded).
+    pub tags: Vec<String>,
+    /// The engine's build output, one line each (the last lines when there were very many).
+    pub log: Vec<String>,
+}
+
+/// Credentials for a registry. The password is only passed to the engine: never stored, logged,
+/// audited or answered.
+#[derive(Clone, Serialize, Deserialize, ToSchema, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct RegistryAuth {
+    /// User name.
+    pub username: String,
+    /// Password or access token.
+    pub password: String,
+}
+
+impl std::fmt::Debug for RegistryAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistryAuth")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// `POST …/images/{image}/push`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ImagePushRequest {
+    /// The tag to push when the image reference in the path has none; `latest` when neither has.
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// Credentials when the registry needs them.
+    #[serde(default)]
+    pub auth: Option<RegistryAuth>,
+}
+
+/// The outcome of a push (a push task's `result`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub struct ImagePushResult {
+    /// The reference pushed, e.g. `127.0.0.1:5000/team/app:1.0`.
+    pub image: String,
+    /// The digest the registry reported.
+    pub digest: Option<String>,
+    /// Layers sent (the rest the registry already had).
+    pub layers_pushed: u32,
+    /// Layers the registry already had (in this repository or, mounted, in another).
+    pub layers_existing: u32,
+    /// The engine's last status line.
+    pub status: String,
 }

@@ -112,6 +112,10 @@ pub struct ServeArgs {
     /// container].
     #[arg(long, env = "BERTH_UPDATE_CHECK_LABEL")]
     pub update_check_label: Option<String>,
+    /// Largest build context (the tar archive of `POST …/images/build`), in bytes
+    /// [default: 536870912].
+    #[arg(long, env = "BERTH_MAX_BUILD_CONTEXT_BYTES")]
+    pub max_build_context_bytes: Option<u64>,
 }
 
 /// The optional TOML file; same names as the flags, with underscores.
@@ -149,6 +153,7 @@ struct FileConfig {
     notify_backoff_ms: Option<u64>,
     update_check_interval: Option<String>,
     update_check_label: Option<String>,
+    max_build_context_bytes: Option<u64>,
 }
 
 /// Log output format.
@@ -263,6 +268,8 @@ pub struct Config {
     pub update_check_interval: Option<std::time::Duration>,
     /// Only containers with this label are checked for updates.
     pub update_check_label: Option<String>,
+    /// Largest build context upload (spooled to the data folder, never held in memory).
+    pub max_build_context_bytes: u64,
 }
 
 impl Config {
@@ -402,6 +409,10 @@ impl Config {
                 .update_check_label
                 .or(file.update_check_label)
                 .filter(|l| !l.trim().is_empty()),
+            max_build_context_bytes: args
+                .max_build_context_bytes
+                .or(file.max_build_context_bytes)
+                .unwrap_or(DEFAULT_MAX_BUILD_CONTEXT_BYTES),
         };
         config.validate()?;
         Ok(config)
@@ -477,12 +488,16 @@ impl Config {
             // Off: a test server pulling every running container's image would disturb others.
             update_check_interval: None,
             update_check_label: None,
+            max_build_context_bytes: DEFAULT_MAX_BUILD_CONTEXT_BYTES,
         }
     }
 }
 
 /// The update check's interval when none is configured.
 pub const DEFAULT_UPDATE_CHECK_INTERVAL: &str = "6h";
+
+/// 512 MiB: room for a real application's context; larger ones belong in a registry pipeline.
+const DEFAULT_MAX_BUILD_CONTEXT_BYTES: u64 = 512 * 1024 * 1024;
 
 /// The shortest update check interval: each round pulls from registries, which rate-limit.
 pub const MIN_UPDATE_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);

@@ -5,6 +5,7 @@ import type { ImageSummary } from "../api/types/ImageSummary";
 import type { PruneResult } from "../api/types/PruneResult";
 import type { Task } from "../api/types/Task";
 import { HostSelect, useHostParam } from "../components/HostSelect";
+import { BuildDialog, PushDialog } from "../components/ImageBuild";
 import { ImageDetails } from "../components/ResourceDetails";
 import { Confirm, Empty, ErrorBox, Field, FormError, Modal, PageHeader, Spinner } from "../components/ui";
 import { useAuth } from "../lib/auth";
@@ -81,10 +82,13 @@ export default function Images() {
   // As the permission table says: operators and tenants pull; admins and deployers also remove, prune and tag.
   const pull = can("admin", "operator", "deployer", "user");
   const manage = can("admin", "deployer");
+  const [building, setBuilding] = useState(false);
+  const [pushing, setPushing] = useState<string | null>(null);
   return (
     <div className="page">
       <PageHeader title="Images" sub={list.data ? `${plural(list.data.length, "image")} · ${bytes(list.data.reduce((a, i) => a + i.size, 0))}` : undefined}>
         <HostSelect host={host} onChange={setHost} />
+        {manage && <button className="btn" onClick={() => setBuilding(true)}>Build…</button>}
         {manage && <button className="btn" onClick={() => setPruning(true)}>Prune…</button>}
       </PageHeader>
       {pull && <PullForm host={host} onDone={list.reload} />}
@@ -98,7 +102,12 @@ export default function Images() {
             <tbody>
               {rows.map((i) => (
                 <tr key={i.id}>
-                  <td>{i.repo_tags.length ? i.repo_tags.map((t) => <div key={t} className="mono small">{t}</div>) : <span className="muted">&lt;none&gt;{i.dangling ? " (dangling)" : ""}</span>}</td>
+                  <td>{i.repo_tags.length ? i.repo_tags.map((t) => (
+                    <div key={t} className="row mono small">
+                      <span className="ellipsis">{t}</span>
+                      {manage && <button className="btn btn-sm btn-ghost" aria-label={`Push ${t}`} title="Push to its registry" onClick={() => setPushing(t)}>Push</button>}
+                    </div>
+                  )) : <span className="muted">&lt;none&gt;{i.dangling ? " (dangling)" : ""}</span>}</td>
                   <td className="mono small">{shortId(i.id)}</td>
                   <td>{bytes(i.size)}</td>
                   <td className="hide-sm muted">{ago(i.created)}</td>
@@ -114,6 +123,8 @@ export default function Images() {
           </table>
         </div>
       )}
+      <BuildDialog host={host} open={building} onClose={() => setBuilding(false)} onBuilt={list.reload} />
+      <PushDialog host={host} image={pushing} onClose={() => setPushing(null)} />
       <Modal title={showing ? `Image ${showing.repo_tags[0] ?? shortId(showing.id)}` : "Image details"} open={!!showing} onClose={() => setShowing(null)} wide>
         {showing && <ImageDetails host={host} image={showing.id} canTag={manage} onTagged={list.reload} />}
       </Modal>

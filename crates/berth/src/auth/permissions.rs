@@ -344,6 +344,22 @@ pub const RULES: &[Rule] = &[
         "image.tag",
         Some("image"),
     ),
+    // Build and push make images others run: deployers and admins (`ImageWrite`), like tag and
+    // remove. Operators run containers and may pull, but publish nothing; tenants neither.
+    r(
+        "POST",
+        "/api/v1/hosts/{host}/images/build",
+        ImageWrite,
+        "image.build",
+        None,
+    ),
+    r(
+        "POST",
+        "/api/v1/hosts/{host}/images/{image}/push",
+        ImageWrite,
+        "image.push",
+        Some("image"),
+    ),
     // volumes
     r(
         "GET",

@@ -1,6 +1,7 @@
 //! Docker hosts: one bollard client per host, a poller that keeps each host's state, and the
 //! calls Berth makes to engines (one file per kind of object), mapped to `berth-api` types.
 
+pub mod build;
 pub mod cache;
 pub mod containers;
 mod error;

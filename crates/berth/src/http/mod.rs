@@ -8,6 +8,7 @@ mod exec;
 pub mod extract;
 mod health;
 mod hosts;
+mod image_build;
 mod images;
 mod logs;
 mod metrics;
@@ -200,6 +201,9 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tags::update, tags::delete))
         .routes(routes!(tags::list_meta))
         .routes(routes!(tags::get_meta, tags::set_meta))
+        // image build and push (issue 3: deployers pull, build and push)
+        .routes(routes!(image_build::build))
+        .routes(routes!(image_build::push))
 }
 
 /// The OpenAPI document (also used by tests that walk every route).
