@@ -415,10 +415,7 @@ async fn deployers_build_while_operators_viewers_and_tenants_are_refused() {
 
 #[tokio::test]
 async fn a_push_reaches_the_registry_and_its_password_appears_nowhere() {
-    let Some(registry) = common::registry() else {
-        eprintln!("no local registry in this environment; pushes are not tested");
-        return;
-    };
+    let registry = common::registry();
     let app = TestApp::spawn().await;
     let name = format!("berth-test/{}", unique("push"));
     let repo = format!("{registry}/{name}");
