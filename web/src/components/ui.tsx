@@ -1,8 +1,9 @@
 // Small building blocks every page uses: states (loading, empty, error), badges, dialogs,
 // form fields that show the API's field errors, and a JSON viewer.
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
-import { ApiError, describeError } from "../api/client";
+import { api, ApiError, describeError } from "../api/client";
 import type { ContainerState } from "../api/types/ContainerState";
+import { useToast } from "../lib/toast";
 
 export function Spinner({ label = "Loading…" }: { label?: string }) {
   return (
@@ -131,6 +132,41 @@ export function Confirm({ open, title, body, confirmLabel = "Confirm", danger, o
         </div>
       </div>
     </Modal>
+  );
+}
+
+/**
+ * Asks before removing `item`, then sends the DELETE: a toast says how it went, and `onDone` runs
+ * after a removal (the dialog closes first). Closed while `item` is null.
+ */
+export function ConfirmDelete<T>({ item, path, title, body, verb = "Delete", done, onClose, onDone }: {
+  item: T | null;
+  path: (item: T) => string;
+  title: (item: T) => string;
+  body: ReactNode | ((item: T) => ReactNode);
+  /** The button's word ("Delete", "Remove", "Revoke"); the error toast says "Could not <verb>". */
+  verb?: string;
+  /** The toast after a removal ("Schedule deleted"). */
+  done: string;
+  onClose: () => void;
+  onDone: () => void | Promise<void>;
+}) {
+  const toast = useToast();
+  return (
+    <Confirm open={item !== null} title={item === null ? "" : title(item)} danger confirmLabel={verb}
+      body={item === null ? null : typeof body === "function" ? body(item) : body}
+      onClose={onClose}
+      onConfirm={async () => {
+        if (item === null) return;
+        try {
+          await api(path(item), { method: "DELETE" });
+          toast.ok(done);
+          onClose();
+          await onDone();
+        } catch (e) {
+          toast.error(e, `Could not ${verb.toLowerCase()}`);
+        }
+      }} />
   );
 }
 

@@ -3,16 +3,14 @@ import { api } from "../api/client";
 import type { ApiKey } from "../api/types/ApiKey";
 import type { ApiKeyCreated } from "../api/types/ApiKeyCreated";
 import type { ApiKeyScope } from "../api/types/ApiKeyScope";
-import { Badge, Confirm, CopyButton, Empty, ErrorBox, Field, FormError, Modal, PageHeader, Spinner } from "../components/ui";
+import { Badge, ConfirmDelete, CopyButton, Empty, ErrorBox, Field, FormError, Modal, PageHeader, Spinner } from "../components/ui";
 import { useAuth } from "../lib/auth";
 import { ago, dateTime } from "../lib/format";
 import { useLoad, useTitle } from "../lib/hooks";
-import { useToast } from "../lib/toast";
 
 export default function ApiKeys() {
   useTitle("API keys");
   const { can } = useAuth();
-  const toast = useToast();
   const [everyone, setEveryone] = useState(false);
   const list = useLoad((signal) => api<ApiKey[]>("/api-keys", { query: { all: everyone || undefined }, signal }), [everyone]);
   const [creating, setCreating] = useState(false);
@@ -91,18 +89,10 @@ export default function ApiKeys() {
           </div>
         )}
       </Modal>
-      <Confirm open={!!revoking} title={`Revoke ${revoking?.name}?`} danger confirmLabel="Revoke" body="Programs using this key stop working at once."
-        onClose={() => setRevoking(null)}
-        onConfirm={async () => {
-          try {
-            await api(`/api-keys/${revoking?.id}`, { method: "DELETE" });
-            toast.ok("Key revoked");
-            setRevoking(null);
-            list.reload();
-          } catch (e) {
-            toast.error(e, "Could not revoke");
-          }
-        }} />
+      <ConfirmDelete item={revoking} verb="Revoke" done="Key revoked" title={(it) => `Revoke ${it.name}?`}
+        path={(it) => `/api-keys/${it.id}`}
+        body="Programs using this key stop working at once."
+        onClose={() => setRevoking(null)} onDone={list.reload} />
     </div>
   );
 }

@@ -4,7 +4,7 @@ import type { Host } from "../api/types/Host";
 import type { HostTestResult } from "../api/types/HostTestResult";
 import type { HostTls } from "../api/types/HostTls";
 import { SystemInfoView } from "../components/ResourceDetails";
-import { Badge, Confirm, Empty, ErrorBox, Field, FormError, Modal, PageHeader, Spinner } from "../components/ui";
+import { Badge, ConfirmDelete, Empty, ErrorBox, Field, FormError, Modal, PageHeader, Spinner } from "../components/ui";
 import { useAuth } from "../lib/auth";
 import { ago, bytes } from "../lib/format";
 import { useTitle } from "../lib/hooks";
@@ -177,19 +177,10 @@ export default function Hosts() {
       <Modal title={info ? `Engine of ${info.name}` : "Engine information"} open={!!info} onClose={() => setInfo(null)} wide>
         {info && <SystemInfoView host={info.name} />}
       </Modal>
-      <Confirm open={!!removing} title={`Remove ${removing?.name}?`} danger confirmLabel="Remove"
+      <ConfirmDelete item={removing} verb="Remove" done="Host removed" title={(it) => `Remove ${it.name}?`}
+        path={(it) => `/hosts/${seg(it.name)}`}
         body="Berth forgets the host; its containers keep running."
-        onClose={() => setRemoving(null)}
-        onConfirm={async () => {
-          try {
-            await api(`/hosts/${seg(removing?.name ?? "")}`, { method: "DELETE" });
-            toast.ok("Host removed");
-            setRemoving(null);
-            await refreshHosts();
-          } catch (e) {
-            toast.error(e, "Could not remove");
-          }
-        }} />
+        onClose={() => setRemoving(null)} onDone={refreshHosts} />
     </div>
   );
 }

@@ -4,7 +4,7 @@ import type { Network } from "../api/types/Network";
 import type { PruneResult } from "../api/types/PruneResult";
 import { HostSelect, useHostParam } from "../components/HostSelect";
 import { NetworkDetails } from "../components/ResourceDetails";
-import { Badge, Confirm, Empty, ErrorBox, Field, FormError, Modal, PageHeader, Spinner } from "../components/ui";
+import { Badge, Confirm, ConfirmDelete, Empty, ErrorBox, Field, FormError, Modal, PageHeader, Spinner } from "../components/ui";
 import { useAuth } from "../lib/auth";
 import { ago, plural, shortId } from "../lib/format";
 import { useLoad, useTitle } from "../lib/hooks";
@@ -99,18 +99,10 @@ export default function Networks() {
       <Modal title={showing ? `Network ${showing.name}` : "Network details"} open={!!showing} onClose={() => setShowing(null)} wide>
         {showing && <NetworkDetails host={host} id={showing.id} canConnect={write && showing.name !== "host" && showing.name !== "none"} onChanged={list.reload} />}
       </Modal>
-      <Confirm open={!!removing} title="Remove network?" danger confirmLabel="Remove" body={<>Remove <b>{removing?.name}</b>?</>}
-        onClose={() => setRemoving(null)}
-        onConfirm={async () => {
-          try {
-            await api(`/hosts/${seg(host)}/networks/${seg(removing?.id ?? "")}`, { method: "DELETE" });
-            toast.ok("Network removed");
-            setRemoving(null);
-            list.reload();
-          } catch (e) {
-            toast.error(e, "Could not remove");
-          }
-        }} />
+      <ConfirmDelete item={removing} verb="Remove" done="Network removed" title={() => "Remove network?"}
+        path={(it) => `/hosts/${seg(host)}/networks/${seg(it.id)}`}
+        body={(it) => <>Remove <b>{it.name}</b>?</>}
+        onClose={() => setRemoving(null)} onDone={list.reload} />
       <Confirm open={pruning} title="Prune networks" danger confirmLabel="Prune" body={`Remove networks on ${host} that no container uses.`}
         onClose={() => setPruning(false)}
         onConfirm={async () => {

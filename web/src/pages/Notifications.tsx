@@ -10,7 +10,7 @@ import type { DeliveryPage } from "../api/types/DeliveryPage";
 import type { NotifyEventKind } from "../api/types/NotifyEventKind";
 import type { Rule } from "../api/types/Rule";
 import type { SmtpSecurity } from "../api/types/SmtpSecurity";
-import { Badge, Confirm, Empty, ErrorBox, Field, FormError, Modal, PageHeader, Spinner } from "../components/ui";
+import { Badge, ConfirmDelete, Empty, ErrorBox, Field, FormError, Modal, PageHeader, Spinner } from "../components/ui";
 import { ago, dateTime, plural } from "../lib/format";
 import { useLoad, useTitle } from "../lib/hooks";
 import { useHosts } from "../lib/hosts";
@@ -203,18 +203,10 @@ function Channels() {
       <Modal title={editing === "new" ? "New channel" : `Edit ${editing?.name ?? ""}`} open={!!editing} onClose={() => setEditing(null)} wide>
         {editing && <ChannelForm channel={editing === "new" ? null : editing} onDone={() => { setEditing(null); list.reload(); }} />}
       </Modal>
-      <Confirm open={!!removing} title={`Delete ${removing?.name ?? ""}?`} danger confirmLabel="Delete" body="Rules stop sending to it; its past deliveries stay."
-        onClose={() => setRemoving(null)}
-        onConfirm={async () => {
-          try {
-            await api(`/notifications/channels/${removing?.id}`, { method: "DELETE" });
-            toast.ok("Channel deleted");
-            setRemoving(null);
-            list.reload();
-          } catch (e) {
-            toast.error(e, "Could not delete");
-          }
-        }} />
+      <ConfirmDelete item={removing} done="Channel deleted" title={(it) => `Delete ${it.name}?`}
+        path={(it) => `/notifications/channels/${it.id}`}
+        body="Rules stop sending to it; its past deliveries stay."
+        onClose={() => setRemoving(null)} onDone={list.reload} />
     </>
   );
 }
@@ -271,7 +263,6 @@ function RuleForm({ rule, channels, onDone }: { rule: Rule | null; channels: Cha
 }
 
 function Rules() {
-  const toast = useToast();
   const list = useLoad((signal) => Promise.all([api<Rule[]>("/notifications/rules", { signal }), api<Channel[]>("/notifications/channels", { signal })]), []);
   const [editing, setEditing] = useState<Rule | "new" | null>(null);
   const [removing, setRemoving] = useState<Rule | null>(null);
@@ -302,18 +293,10 @@ function Rules() {
       <Modal title={editing === "new" ? "New rule" : `Edit ${editing?.name ?? ""}`} open={!!editing} onClose={() => setEditing(null)} wide>
         {editing && <RuleForm rule={editing === "new" ? null : editing} channels={channels} onDone={() => { setEditing(null); list.reload(); }} />}
       </Modal>
-      <Confirm open={!!removing} title={`Delete ${removing?.name ?? ""}?`} danger confirmLabel="Delete" body="Its events are no longer sent."
-        onClose={() => setRemoving(null)}
-        onConfirm={async () => {
-          try {
-            await api(`/notifications/rules/${removing?.id}`, { method: "DELETE" });
-            toast.ok("Rule deleted");
-            setRemoving(null);
-            list.reload();
-          } catch (e) {
-            toast.error(e, "Could not delete");
-          }
-        }} />
+      <ConfirmDelete item={removing} done="Rule deleted" title={(it) => `Delete ${it.name}?`}
+        path={(it) => `/notifications/rules/${it.id}`}
+        body="Its events are no longer sent."
+        onClose={() => setRemoving(null)} onDone={list.reload} />
     </>
   );
 }

@@ -6,7 +6,7 @@ import type { JobAction } from "../api/types/JobAction";
 import type { Schedule } from "../api/types/Schedule";
 import type { ScheduleCreate } from "../api/types/ScheduleCreate";
 import type { ScheduleRuns } from "../api/types/ScheduleRuns";
-import { Badge, Confirm, Empty, ErrorBox, Field, FormError, Modal, PageHeader, Spinner } from "../components/ui";
+import { Badge, ConfirmDelete, Empty, ErrorBox, Field, FormError, Modal, PageHeader, Spinner } from "../components/ui";
 import { useAuth } from "../lib/auth";
 import { describeCron } from "../lib/cron";
 import { ago, dateTime, plural } from "../lib/format";
@@ -216,18 +216,10 @@ export default function Schedules() {
       <Modal title={`Runs of ${history?.name ?? ""}`} open={!!history} onClose={() => setHistory(null)} wide>
         {history && <Runs path={`/schedules/${history.id}/runs`} />}
       </Modal>
-      <Confirm open={!!removing} title={`Delete ${removing?.name ?? ""}?`} danger confirmLabel="Delete" body="It no longer runs; its history goes too."
-        onClose={() => setRemoving(null)}
-        onConfirm={async () => {
-          try {
-            await api(`/schedules/${removing?.id}`, { method: "DELETE" });
-            toast.ok("Schedule deleted");
-            setRemoving(null);
-            list.reload();
-          } catch (e) {
-            toast.error(e, "Could not delete");
-          }
-        }} />
+      <ConfirmDelete item={removing} done="Schedule deleted" title={(it) => `Delete ${it.name}?`}
+        path={(it) => `/schedules/${it.id}`}
+        body="It no longer runs; its history goes too."
+        onClose={() => setRemoving(null)} onDone={list.reload} />
     </div>
   );
 }

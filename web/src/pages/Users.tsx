@@ -2,7 +2,7 @@ import { useState, type FormEvent } from "react";
 import { api, seg } from "../api/client";
 import type { Role } from "../api/types/Role";
 import type { User } from "../api/types/User";
-import { Badge, Confirm, Empty, ErrorBox, Field, FormError, Modal, PageHeader, Spinner } from "../components/ui";
+import { Badge, ConfirmDelete, Empty, ErrorBox, Field, FormError, Modal, PageHeader, Spinner } from "../components/ui";
 import { useAuth } from "../lib/auth";
 import { ago } from "../lib/format";
 import { useLoad, useTitle } from "../lib/hooks";
@@ -74,7 +74,6 @@ function UserForm({ user, onDone }: { user: User | null; onDone: () => void }) {
 export default function Users() {
   useTitle("Users");
   const { me } = useAuth();
-  const toast = useToast();
   const list = useLoad((signal) => api<User[]>("/users", { signal }), []);
   const [editing, setEditing] = useState<User | "new" | null>(null);
   const [removing, setRemoving] = useState<User | null>(null);
@@ -107,18 +106,10 @@ export default function Users() {
       <Modal title={editing === "new" ? "New user" : `Edit ${editing?.username ?? ""}`} open={editing !== null} onClose={() => setEditing(null)}>
         {editing !== null && <UserForm user={editing === "new" ? null : editing} onDone={() => { setEditing(null); list.reload(); }} />}
       </Modal>
-      <Confirm open={!!removing} title={`Delete ${removing?.username}?`} danger confirmLabel="Delete" body="Their sessions and API keys end. The audit log keeps their name."
-        onClose={() => setRemoving(null)}
-        onConfirm={async () => {
-          try {
-            await api(`/users/${seg(removing?.username ?? "")}`, { method: "DELETE" });
-            toast.ok("User deleted");
-            setRemoving(null);
-            list.reload();
-          } catch (e) {
-            toast.error(e, "Could not delete");
-          }
-        }} />
+      <ConfirmDelete item={removing} done="User deleted" title={(it) => `Delete ${it.username}?`}
+        path={(it) => `/users/${seg(it.username)}`}
+        body="Their sessions and API keys end. The audit log keeps their name."
+        onClose={() => setRemoving(null)} onDone={list.reload} />
     </div>
   );
 }

@@ -4,7 +4,7 @@ import type { PruneResult } from "../api/types/PruneResult";
 import type { Volume } from "../api/types/Volume";
 import { HostSelect, useHostParam } from "../components/HostSelect";
 import { VolumeDetails } from "../components/ResourceDetails";
-import { Confirm, Empty, ErrorBox, Field, FormError, Modal, PageHeader, Spinner } from "../components/ui";
+import { Confirm, ConfirmDelete, Empty, ErrorBox, Field, FormError, Modal, PageHeader, Spinner } from "../components/ui";
 import { useAuth } from "../lib/auth";
 import { ago, bytes, plural } from "../lib/format";
 import { useLoad, useTitle } from "../lib/hooks";
@@ -84,18 +84,10 @@ export default function Volumes() {
       <Modal title={showing ? `Volume ${showing.name}` : "Volume details"} open={!!showing} onClose={() => setShowing(null)} wide>
         {showing && <VolumeDetails host={host} name={showing.name} />}
       </Modal>
-      <Confirm open={!!removing} title="Remove volume?" danger confirmLabel="Remove" body={<>The data in <b className="mono">{removing?.name}</b> is deleted.</>}
-        onClose={() => setRemoving(null)}
-        onConfirm={async () => {
-          try {
-            await api(`/hosts/${seg(host)}/volumes/${seg(removing?.name ?? "")}`, { method: "DELETE" });
-            toast.ok("Volume removed");
-            setRemoving(null);
-            list.reload();
-          } catch (e) {
-            toast.error(e, "Could not remove");
-          }
-        }} />
+      <ConfirmDelete item={removing} verb="Remove" done="Volume removed" title={() => "Remove volume?"}
+        path={(it) => `/hosts/${seg(host)}/volumes/${seg(it.name)}`}
+        body={(it) => <>The data in <b className="mono">{it.name}</b> is deleted.</>}
+        onClose={() => setRemoving(null)} onDone={list.reload} />
       <Confirm open={pruning} title="Prune volumes" danger confirmLabel="Prune" body={`Remove volumes on ${host} that no container uses.`}
         onClose={() => setPruning(false)}
         onConfirm={async () => {

@@ -6,7 +6,7 @@ import type { SignatureCheck } from "../api/types/SignatureCheck";
 import type { Webhook } from "../api/types/Webhook";
 import type { WebhookCreate } from "../api/types/WebhookCreate";
 import type { WebhookCreated } from "../api/types/WebhookCreated";
-import { Badge, Confirm, CopyButton, Empty, ErrorBox, Field, FormError, Modal, PageHeader, Spinner } from "../components/ui";
+import { Badge, ConfirmDelete, CopyButton, Empty, ErrorBox, Field, FormError, Modal, PageHeader, Spinner } from "../components/ui";
 import { useAuth } from "../lib/auth";
 import { ago, plural } from "../lib/format";
 import { useLoad, useTitle } from "../lib/hooks";
@@ -108,18 +108,10 @@ export default function Webhooks() {
       <Modal title={`Runs of ${history?.name ?? ""}`} open={!!history} onClose={() => setHistory(null)} wide>
         {history && <Runs path={`/webhooks/${history.id}/runs`} />}
       </Modal>
-      <Confirm open={!!removing} title={`Delete ${removing?.name ?? ""}?`} danger confirmLabel="Delete" body="Calls to its URL stop working."
-        onClose={() => setRemoving(null)}
-        onConfirm={async () => {
-          try {
-            await api(`/webhooks/${removing?.id}`, { method: "DELETE" });
-            toast.ok("Webhook deleted");
-            setRemoving(null);
-            list.reload();
-          } catch (e) {
-            toast.error(e, "Could not delete");
-          }
-        }} />
+      <ConfirmDelete item={removing} done="Webhook deleted" title={(it) => `Delete ${it.name}?`}
+        path={(it) => `/webhooks/${it.id}`}
+        body="Calls to its URL stop working."
+        onClose={() => setRemoving(null)} onDone={list.reload} />
     </div>
   );
 }
