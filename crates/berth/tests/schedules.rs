@@ -682,25 +682,8 @@ async fn a_run_cut_off_by_a_stop_is_closed_as_interrupted_at_the_next_start() {
     guard.create(&name, &QUICK_SLEEPER, true).await;
     let app = TestApp::spawn_in(dir.path(), |_| {}).await;
     let rx = common::receiver::Receiver::start().await;
-    let (status, channel) = json(
-        app.post(
-            "/api/v1/notifications/channels",
-            &json!({"name": "hook", "config": {"kind": "webhook", "url": rx.url("/failed")}}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{channel}");
-    let (status, rule) = json(
-        app.post(
-            "/api/v1/notifications/rules",
-            &json!({"name": "failed", "events": ["schedule_run_failed"],
-                    "channels": [channel["id"]], "cooldown_secs": 0}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{rule}");
+    app.notify_to(&rx.url("/failed"), &["schedule_run_failed"])
+        .await;
     let s = create(
         &app,
         json!({"name": "long-exec", "host": "local", "container": name, "action": "exec",

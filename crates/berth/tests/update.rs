@@ -110,6 +110,26 @@ impl Repo {
     }
 }
 
+/// Creates `name` on `image` through Berth, labelled for `guard`'s clean-up, with `extra` fields
+/// merged into the spec; answers its id.
+async fn create(
+    app: &TestApp,
+    guard: &Containers,
+    image: &str,
+    name: &str,
+    start: bool,
+    extra: Value,
+) -> String {
+    let mut spec = json!({ "image": image, "name": name, "start": start,
+                           "labels": { "berth.test": guard.run_id } });
+    if let (Some(spec), Value::Object(extra)) = (spec.as_object_mut(), extra) {
+        spec.extend(extra);
+    }
+    let (status, created) = json(app.post("/api/v1/hosts/local/containers", &spec).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    created["id"].as_str().unwrap().to_owned()
+}
+
 async fn inspect(app: &TestApp, name: &str) -> Value {
     let (status, body) = json(
         app.get(&format!("/api/v1/hosts/local/containers/{name}"))
@@ -293,17 +313,15 @@ async fn a_new_image_whose_command_fails_is_rolled_back_to_the_old_container() {
     let mut repo = Repo::new(&registry);
     let v1 = repo.publish("v1", r#"["sleep","3600"]"#);
     let name = unique("upd-rb");
-    let (status, created) = json(
-        app.post(
-            "/api/v1/hosts/local/containers",
-            &json!({ "image": repo.reference, "name": name, "start": true,
-                     "labels": { "berth.test": guard.run_id }, "restart_policy": "on-failure:3" }),
-        )
-        .await,
+    let old_id = create(
+        &app,
+        &guard,
+        &repo.reference,
+        &name,
+        true,
+        json!({"restart_policy": "on-failure:3"}),
     )
     .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let old_id = created["id"].as_str().unwrap().to_owned();
     let v3 = repo.publish("v3", r#"["sh","-c","echo broken; exit 3"]"#);
     repo.retag_locally(&v1);
 
@@ -339,17 +357,7 @@ async fn check_reports_an_update_without_recreating_and_the_task_applies_it() {
     let mut repo = Repo::new(&registry);
     let v1 = repo.publish("v1", r#"["sleep","3600"]"#);
     let name = unique("upd-chk");
-    let (status, created) = json(
-        app.post(
-            "/api/v1/hosts/local/containers",
-            &json!({ "image": repo.reference, "name": name, "start": true,
-                     "labels": { "berth.test": guard.run_id } }),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let old_id = created["id"].as_str().unwrap().to_owned();
+    let old_id = create(&app, &guard, &repo.reference, &name, true, json!({})).await;
     let check_path = format!("/api/v1/hosts/local/containers/{name}/update/check");
 
     let (status, check) = json(app.post_empty(&check_path).await).await;
@@ -417,16 +425,7 @@ async fn a_stopped_container_is_updated_and_stays_stopped() {
     let mut repo = Repo::new(&registry);
     let v1 = repo.publish("v1", r#"["sleep","3600"]"#);
     let name = unique("upd-stopped");
-    let (status, created) = json(
-        app.post(
-            "/api/v1/hosts/local/containers",
-            &json!({ "image": repo.reference, "name": name, "start": false,
-                     "labels": { "berth.test": guard.run_id } }),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let old_id = create(&app, &guard, &repo.reference, &name, false, json!({})).await;
     // Even a command that fails cannot fail an update that does not start the container.
     let v3 = repo.publish("v3", r#"["sh","-c","exit 3"]"#);
     repo.retag_locally(&v1);
@@ -436,7 +435,7 @@ async fn a_stopped_container_is_updated_and_stays_stopped() {
     let after = inspect(&app, &name).await;
     assert_eq!(after["state"], "created", "{after}");
     assert_eq!(after["image_id"], v3.as_str(), "{after}");
-    assert_ne!(after["id"], created["id"], "{after}");
+    assert_ne!(after["id"], old_id.as_str(), "{after}");
     assert_eq!(names_like(&app, &name).await, vec![name.clone()]);
     drop(guard);
     app.stop().await;
@@ -636,40 +635,16 @@ async fn a_scheduled_update_recreates_the_container_and_notifies() {
     let app = TestApp::spawn().await;
     let guard = Containers::local();
     let rx = Receiver::start().await;
-    let (status, channel) = json(
-        app.post(
-            "/api/v1/notifications/channels",
-            &json!({"name": "hook", "config": {"kind": "webhook", "url": rx.url("/updates")}}),
-        )
-        .await,
+    app.notify_to(
+        &rx.url("/updates"),
+        &["update_applied", "schedule_run_succeeded"],
     )
     .await;
-    assert_eq!(status, StatusCode::CREATED, "{channel}");
-    let (status, rule) = json(
-        app.post(
-            "/api/v1/notifications/rules",
-            &json!({"name": "updates", "events": ["update_applied", "schedule_run_succeeded"],
-                    "channels": [channel["id"]], "cooldown_secs": 0}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{rule}");
 
     let mut repo = Repo::new(&registry);
     let v1 = repo.publish("v1", r#"["sleep","3600"]"#);
     let name = unique("upd-sched");
-    let (status, created) = json(
-        app.post(
-            "/api/v1/hosts/local/containers",
-            &json!({ "image": repo.reference, "name": name, "start": true,
-                     "labels": { "berth.test": guard.run_id } }),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let old_id = created["id"].as_str().unwrap().to_owned();
+    let old_id = create(&app, &guard, &repo.reference, &name, true, json!({})).await;
     let v2 = repo.publish("v2", r#"["sleep","3601"]"#);
     repo.retag_locally(&v1);
 
@@ -742,40 +717,14 @@ async fn the_periodic_check_announces_a_new_image_once_per_new_digest() {
     })
     .await;
     let rx = Receiver::start().await;
-    let (status, channel) = json(
-        app.post(
-            "/api/v1/notifications/channels",
-            &json!({"name": "hook", "config": {"kind": "webhook", "url": rx.url("/available")}}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{channel}");
     // No cooldown: only the check itself may keep the announcement to one.
-    let (status, rule) = json(
-        app.post(
-            "/api/v1/notifications/rules",
-            &json!({"name": "available", "events": ["update_available"],
-                    "channels": [channel["id"]], "cooldown_secs": 0}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{rule}");
+    app.notify_to(&rx.url("/available"), &["update_available"])
+        .await;
 
     let mut repo = Repo::new(&registry);
     let v1 = repo.publish("v1", r#"["sleep","3600"]"#);
     let name = unique("upd-watch");
-    let (status, created) = json(
-        app.post(
-            "/api/v1/hosts/local/containers",
-            &json!({ "image": repo.reference, "name": name, "start": true,
-                     "labels": { "berth.test": guard.run_id } }),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+    create(&app, &guard, &repo.reference, &name, true, json!({})).await;
     // Several rounds on the newest image: nothing to announce.
     tokio::time::sleep(Duration::from_millis(1200)).await;
     assert!(rx.hits("/available").is_empty());

@@ -334,6 +334,29 @@ impl TestApp {
         self.request(Method::DELETE, path, None).await
     }
 
+    /// Sends the `events` to `url` as JSON: a webhook channel and a rule with no cooldown.
+    pub async fn notify_to(&self, url: &str, events: &[&str]) {
+        let (status, channel) = json(
+            self.post(
+                "/api/v1/notifications/channels",
+                &serde_json::json!({"name": "hook", "config": {"kind": "webhook", "url": url}}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{channel}");
+        let (status, rule) = json(
+            self.post(
+                "/api/v1/notifications/rules",
+                &serde_json::json!({"name": "to-hook", "events": events, "channels": [channel["id"]],
+                        "cooldown_secs": 0}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{rule}");
+    }
+
     /// Adds a host through the API and waits until it is online.
     pub async fn add_host(&self, name: &str, url: &str) -> Value {
         let res = self
