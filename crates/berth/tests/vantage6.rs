@@ -154,6 +154,17 @@ impl V6 {
     }
 }
 
+/// What a comparison with the official CLI needs: the CLI, the node image, the engine to this test
+/// alone (the lock, held until the test ends), fresh vantage6 folders and a Berth using them.
+async fn cli_comparison() -> (std::fs::File, V6, TestApp) {
+    V6::cli_python();
+    node_image();
+    let lock = engine_lock();
+    let v6 = V6::new();
+    let app = v6.app().await;
+    (lock, v6, app)
+}
+
 /// One test at a time touches node containers: the CLI lists every `vantage6-type=node`
 /// container and inspects each, and fails when another test's container vanishes in between.
 fn engine_lock() -> std::fs::File {
@@ -396,11 +407,7 @@ fn logging() -> Value {
 
 #[tokio::test]
 async fn a_cli_written_node_with_every_file_database_starts_as_the_cli_starts_it() {
-    V6::cli_python();
-    node_image();
-    let _lock = engine_lock();
-    let v6 = V6::new();
-    let app = v6.app().await;
+    let (_lock, v6, app) = cli_comparison().await;
     let name = unique("v6files");
     let _nodes = NodeGuard::new(&[(&name, "user")]);
     let csv = v6.file("db/a.csv", "x,y\n1,2\n");
@@ -498,11 +505,7 @@ async fn a_cli_written_node_with_every_file_database_starts_as_the_cli_starts_it
 
 #[tokio::test]
 async fn relative_paths_in_a_node_resolve_from_the_working_folder_as_the_cli_resolves_them() {
-    V6::cli_python();
-    node_image();
-    let _lock = engine_lock();
-    let v6 = V6::new();
-    let app = v6.app().await;
+    let (_lock, v6, app) = cli_comparison().await;
     let name = unique("v6rel");
     let _nodes = NodeGuard::new(&[(&name, "user")]);
     v6.file("rel/patients.csv", "id\n1\n");
@@ -598,11 +601,7 @@ async fn relative_paths_in_a_node_resolve_from_the_working_folder_as_the_cli_res
 
 #[tokio::test]
 async fn a_berth_written_node_with_encryption_and_extras_starts_as_the_cli_starts_it() {
-    V6::cli_python();
-    node_image();
-    let _lock = engine_lock();
-    let v6 = V6::new();
-    let app = v6.app().await;
+    let (_lock, v6, app) = cli_comparison().await;
     let name = unique("v6extra");
     let _nodes = NodeGuard::new(&[(&name, "user")]);
     // A relative private key lives in the node's data folder.
@@ -671,11 +670,7 @@ async fn a_berth_written_node_with_encryption_and_extras_starts_as_the_cli_start
 
 #[tokio::test]
 async fn a_system_node_with_a_read_only_database_starts_as_the_cli_starts_it() {
-    V6::cli_python();
-    node_image();
-    let _lock = engine_lock();
-    let v6 = V6::new();
-    let app = v6.app().await;
+    let (_lock, v6, app) = cli_comparison().await;
     let name = unique("v6sys");
     let _nodes = NodeGuard::new(&[(&name, "system")]);
     let csv = v6.file("sys/patients.csv", "id\n1\n");
@@ -759,11 +754,7 @@ async fn version_server() -> u16 {
 // The fake server answers the CLI while the test waits for it: two threads.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_an_image_both_ask_the_server_for_its_version() {
-    V6::cli_python();
-    node_image();
-    let _lock = engine_lock();
-    let v6 = V6::new();
-    let app = v6.app().await;
+    let (_lock, v6, app) = cli_comparison().await;
     let port = version_server().await;
     let name = unique("v6ver");
     let _nodes = NodeGuard::new(&[(&name, "user")]);
@@ -1290,11 +1281,7 @@ async fn logs_follow_a_running_node_and_stop_restart_force_and_keep_work_as_the_
 
 #[tokio::test]
 async fn a_node_the_cli_started_is_seen_running_and_stopped_by_berth() {
-    V6::cli_python();
-    node_image();
-    let _lock = engine_lock();
-    let v6 = V6::new();
-    let app = v6.app().await;
+    let (_lock, v6, app) = cli_comparison().await;
     let name = unique("v6cross");
     let _nodes = NodeGuard::new(&[(&name, "user")]);
     let body = json!({
