@@ -990,7 +990,7 @@ async fn the_audit_log_filters_pages_and_exports() {
     assert_eq!(prefix["total"], 5);
     let future = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
     let (_, none) = json(
-        app.get(&format!("/api/v1/audit?since={}", urlencode(&future)))
+        app.get(&format!("/api/v1/audit?since={}", common::enc(&future)))
             .await,
     )
     .await;
@@ -1039,10 +1039,6 @@ async fn the_audit_log_filters_pages_and_exports() {
         StatusCode::METHOD_NOT_ALLOWED
     );
     app.stop().await;
-}
-
-fn urlencode(s: &str) -> String {
-    s.replace('+', "%2B").replace(':', "%3A")
 }
 
 #[tokio::test]

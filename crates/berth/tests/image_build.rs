@@ -154,7 +154,7 @@ async fn a_tar_context_builds_a_tagged_image_with_live_steps_and_an_audit_entry(
     );
     let res = post_context(
         &app,
-        &format!("tag={}&tag={}", urlencode(&v1), urlencode(&v2)),
+        &format!("tag={}&tag={}", common::enc(&v1), common::enc(&v2)),
         "application/x-tar",
         tar,
     )
@@ -187,7 +187,7 @@ async fn a_tar_context_builds_a_tagged_image_with_live_steps_and_an_audit_entry(
     );
     for tag in [&v1, &v2] {
         let (status, image) = json(
-            app.get(&format!("/api/v1/hosts/local/images/{}", urlencode(tag)))
+            app.get(&format!("/api/v1/hosts/local/images/{}", common::enc(tag)))
                 .await,
         )
         .await;
@@ -223,7 +223,7 @@ async fn a_gzip_context_takes_a_dockerfile_path_build_args_and_no_cache() {
     );
     let query = format!(
         "tag={}&dockerfile=docker%2Fapp.Dockerfile&buildarg=GREETING%3Dhi-there&nocache=true",
-        urlencode(&tag)
+        common::enc(&tag)
     );
     let (status, task) = json(post_context(&app, &query, "application/gzip", tar).await).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{task}");
@@ -263,7 +263,7 @@ async fn a_failing_run_or_a_bad_instruction_ends_the_task_failed_with_the_engine
         assert!(done["result"]["id"].is_null(), "{done}");
     }
     expect_error(
-        app.get(&format!("/api/v1/hosts/local/images/{}", urlencode(&tag)))
+        app.get(&format!("/api/v1/hosts/local/images/{}", common::enc(&tag)))
             .await,
         StatusCode::NOT_FOUND,
         "IMAGE_NOT_FOUND",
@@ -405,7 +405,7 @@ async fn deployers_build_while_operators_viewers_and_tenants_are_refused() {
         }
     }
     let (_, image) = json(
-        app.get(&format!("/api/v1/hosts/local/images/{}", urlencode(&tag)))
+        app.get(&format!("/api/v1/hosts/local/images/{}", common::enc(&tag)))
             .await,
     )
     .await;
@@ -425,7 +425,7 @@ async fn a_push_reaches_the_registry_and_its_password_appears_nowhere() {
         app.post(
             &format!(
                 "/api/v1/hosts/local/images/{}/tag",
-                urlencode(&test_image())
+                common::enc(&test_image())
             ),
             &json!({ "repo": repo, "tag": "v1" }),
         )
@@ -437,7 +437,7 @@ async fn a_push_reaches_the_registry_and_its_password_appears_nowhere() {
     let password = unique("registry-secret");
     let (status, task) = json(
         app.post(
-            &format!("/api/v1/hosts/local/images/{}/push", urlencode(&image)),
+            &format!("/api/v1/hosts/local/images/{}/push", common::enc(&image)),
             &json!({ "auth": { "username": "berth-ci", "password": password } }),
         )
         .await,
@@ -499,7 +499,7 @@ async fn a_refused_push_fails_its_task_and_bad_pushes_are_refused_up_front() {
         app.post(
             &format!(
                 "/api/v1/hosts/local/images/{}/tag",
-                urlencode(&test_image())
+                common::enc(&test_image())
             ),
             &json!({ "repo": repo, "tag": "v1" }),
         )
@@ -511,7 +511,7 @@ async fn a_refused_push_fails_its_task_and_bad_pushes_are_refused_up_front() {
         let app = &app;
         async move {
             app.post(
-                &format!("/api/v1/hosts/local/images/{}/push", urlencode(&image)),
+                &format!("/api/v1/hosts/local/images/{}/push", common::enc(&image)),
                 &body,
             )
             .await
@@ -541,11 +541,4 @@ async fn a_refused_push_fails_its_task_and_bad_pushes_are_refused_up_front() {
     let res = push(repo.to_owned(), json!({ "tag": "nope" })).await;
     expect_error(res, StatusCode::NOT_FOUND, "IMAGE_NOT_FOUND").await;
     app.stop().await;
-}
-
-fn urlencode(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('/', "%2F")
-        .replace(':', "%3A")
-        .replace('@', "%40")
 }

@@ -478,7 +478,7 @@ async fn since_and_until_bound_the_lines_by_time() {
         .to_owned();
     let late_time = chrono::DateTime::parse_from_rfc3339(&late).unwrap();
     let cut = (late_time - chrono::Duration::milliseconds(500)).to_rfc3339();
-    let q = |k: &str| format!("{}?tail=all&{k}={}", logs_path(&name), urlencode(&cut));
+    let q = |k: &str| format!("{}?tail=all&{k}={}", logs_path(&name), common::enc(&cut));
     let (_, body) = json(app.get(&q("since")).await).await;
     assert_eq!(texts(body.as_array().unwrap()), ["late"]);
     let (_, body) = json(app.get(&q("until")).await).await;
@@ -493,10 +493,6 @@ async fn since_and_until_bound_the_lines_by_time() {
     assert!(body.as_array().unwrap().is_empty());
     guard.cleanup().await;
     app.stop().await;
-}
-
-fn urlencode(s: &str) -> String {
-    s.replace('+', "%2B").replace(':', "%3A")
 }
 
 #[tokio::test]

@@ -20,11 +20,6 @@ use common::{
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-/// An image reference as a path segment: `berth-test%2Fbusybox:latest`.
-fn enc(reference: &str) -> String {
-    reference.replace('/', "%2F")
-}
-
 /// `docker -H <host> …` commands run when the guard drops (also on panic), last added first.
 /// Declare it before a [`Containers`] guard so the containers go first.
 struct Cleanup {
@@ -230,7 +225,7 @@ async fn image_inspect_by_percent_encoded_reference_and_by_id() {
     let (status, by_ref) = json(
         app.get(&format!(
             "/api/v1/hosts/local/images/{}",
-            enc(&test_image())
+            common::enc(&test_image())
         ))
         .await,
     )
@@ -268,8 +263,11 @@ async fn an_unknown_image_is_404_image_not_found() {
     let app = TestApp::spawn().await;
     let missing = format!("berth-test/{}:1", unique("nope"));
     let body = expect_error(
-        app.get(&format!("/api/v1/hosts/local/images/{}", enc(&missing)))
-            .await,
+        app.get(&format!(
+            "/api/v1/hosts/local/images/{}",
+            common::enc(&missing)
+        ))
+        .await,
         StatusCode::NOT_FOUND,
         "IMAGE_NOT_FOUND",
     )
@@ -278,7 +276,7 @@ async fn an_unknown_image_is_404_image_not_found() {
     expect_error(
         app.get(&format!(
             "/api/v1/hosts/local/images/{}/history",
-            enc(&missing)
+            common::enc(&missing)
         ))
         .await,
         StatusCode::NOT_FOUND,
@@ -286,8 +284,11 @@ async fn an_unknown_image_is_404_image_not_found() {
     )
     .await;
     expect_error(
-        app.delete(&format!("/api/v1/hosts/local/images/{}", enc(&missing)))
-            .await,
+        app.delete(&format!(
+            "/api/v1/hosts/local/images/{}",
+            common::enc(&missing)
+        ))
+        .await,
         StatusCode::NOT_FOUND,
         "IMAGE_NOT_FOUND",
     )
@@ -301,7 +302,7 @@ async fn image_history_lists_the_layers_newest_first() {
     let (_, image) = json(
         app.get(&format!(
             "/api/v1/hosts/local/images/{}",
-            enc(&test_image())
+            common::enc(&test_image())
         ))
         .await,
     )
@@ -309,7 +310,7 @@ async fn image_history_lists_the_layers_newest_first() {
     let (status, body) = json(
         app.get(&format!(
             "/api/v1/hosts/local/images/{}/history",
-            enc(&test_image())
+            common::enc(&test_image())
         ))
         .await,
     )
@@ -343,7 +344,10 @@ async fn pull_from_the_local_registry_reports_updated_then_up_to_date() {
 
     // Start without a local copy: remove the registry-tagged reference (other tags stay).
     let res = app
-        .delete(&format!("/api/v1/hosts/local/images/{}", enc(&image)))
+        .delete(&format!(
+            "/api/v1/hosts/local/images/{}",
+            common::enc(&image)
+        ))
         .await;
     if res.status() == StatusCode::NOT_FOUND {
         expect_error(res, StatusCode::NOT_FOUND, "IMAGE_NOT_FOUND").await;
@@ -361,8 +365,11 @@ async fn pull_from_the_local_registry_reports_updated_then_up_to_date() {
         assert!(body["deleted"].is_array(), "{body}");
     }
     expect_error(
-        app.get(&format!("/api/v1/hosts/local/images/{}", enc(&image)))
-            .await,
+        app.get(&format!(
+            "/api/v1/hosts/local/images/{}",
+            common::enc(&image)
+        ))
+        .await,
         StatusCode::NOT_FOUND,
         "IMAGE_NOT_FOUND",
     )
@@ -394,8 +401,11 @@ async fn pull_from_the_local_registry_reports_updated_then_up_to_date() {
     );
 
     let (status, inspected) = json(
-        app.get(&format!("/api/v1/hosts/local/images/{}", enc(&image)))
-            .await,
+        app.get(&format!(
+            "/api/v1/hosts/local/images/{}",
+            common::enc(&image)
+        ))
+        .await,
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{inspected}");
@@ -536,7 +546,7 @@ async fn tag_answers_201_with_the_image_and_delete_untags_it() {
     let (_, source) = json(
         app.get(&format!(
             "/api/v1/hosts/local/images/{}",
-            enc(&test_image())
+            common::enc(&test_image())
         ))
         .await,
     )
@@ -544,7 +554,10 @@ async fn tag_answers_201_with_the_image_and_delete_untags_it() {
 
     let (status, body) = json(
         app.post(
-            &format!("/api/v1/hosts/local/images/{}/tag", enc(&test_image())),
+            &format!(
+                "/api/v1/hosts/local/images/{}/tag",
+                common::enc(&test_image())
+            ),
             &json!({ "repo": repo, "tag": "v1" }),
         )
         .await,
@@ -570,16 +583,22 @@ async fn tag_answers_201_with_the_image_and_delete_untags_it() {
 
     for reference in [&tagged, &latest] {
         let (status, body) = json(
-            app.delete(&format!("/api/v1/hosts/local/images/{}", enc(reference)))
-                .await,
+            app.delete(&format!(
+                "/api/v1/hosts/local/images/{}",
+                common::enc(reference)
+            ))
+            .await,
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["untagged"], json!([reference]), "{body}");
         assert_eq!(body["deleted"], json!([]), "{body}");
         expect_error(
-            app.get(&format!("/api/v1/hosts/local/images/{}", enc(reference)))
-                .await,
+            app.get(&format!(
+                "/api/v1/hosts/local/images/{}",
+                common::enc(reference)
+            ))
+            .await,
             StatusCode::NOT_FOUND,
             "IMAGE_NOT_FOUND",
         )
@@ -589,7 +608,7 @@ async fn tag_answers_201_with_the_image_and_delete_untags_it() {
     let (status, after) = json(
         app.get(&format!(
             "/api/v1/hosts/local/images/{}",
-            enc(&test_image())
+            common::enc(&test_image())
         ))
         .await,
     )
@@ -602,7 +621,10 @@ async fn tag_answers_201_with_the_image_and_delete_untags_it() {
 #[tokio::test]
 async fn tag_with_an_invalid_repo_or_tag_is_400() {
     let app = TestApp::spawn().await;
-    let path = format!("/api/v1/hosts/local/images/{}/tag", enc(&test_image()));
+    let path = format!(
+        "/api/v1/hosts/local/images/{}/tag",
+        common::enc(&test_image())
+    );
     for (body, field) in [
         (json!({ "repo": "Bad Repo" }), "repo"),
         (json!({ "repo": "" }), "repo"),
@@ -636,7 +658,7 @@ async fn tag_of_an_unknown_image_is_404() {
     cleanup.add(&["rmi", &format!("{repo}:v1")]);
     expect_error(
         app.post(
-            &format!("/api/v1/hosts/local/images/{}/tag", enc(&missing)),
+            &format!("/api/v1/hosts/local/images/{}/tag", common::enc(&missing)),
             &json!({ "repo": repo, "tag": "v1" }),
         )
         .await,
@@ -659,7 +681,7 @@ async fn removing_an_image_a_container_uses_is_409_without_force() {
     cleanup.add(&["rmi", "-f", &id]);
     create_from(&guard, &reference).await;
 
-    for key in [enc(&reference), id.clone()] {
+    for key in [common::enc(&reference), id.clone()] {
         let body = expect_error(
             app.delete(&format!("/api/v1/hosts/local/images/{key}"))
                 .await,
@@ -676,8 +698,11 @@ async fn removing_an_image_a_container_uses_is_409_without_force() {
         );
     }
     let (status, body) = json(
-        app.get(&format!("/api/v1/hosts/local/images/{}", enc(&reference)))
-            .await,
+        app.get(&format!(
+            "/api/v1/hosts/local/images/{}",
+            common::enc(&reference)
+        ))
+        .await,
     )
     .await;
     assert_eq!(status, StatusCode::OK, "still there: {body}");
@@ -686,8 +711,11 @@ async fn removing_an_image_a_container_uses_is_409_without_force() {
     // Once the container is gone, it can be removed.
     guard.cleanup().await;
     let (status, body) = json(
-        app.delete(&format!("/api/v1/hosts/local/images/{}", enc(&reference)))
-            .await,
+        app.delete(&format!(
+            "/api/v1/hosts/local/images/{}",
+            common::enc(&reference)
+        ))
+        .await,
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -717,7 +745,7 @@ async fn force_removes_the_tag_of_an_image_a_container_uses_and_the_container_st
     let (status, body) = json(
         app.delete(&format!(
             "/api/v1/hosts/local/images/{}?force=true",
-            enc(&reference)
+            common::enc(&reference)
         ))
         .await,
     )
@@ -725,8 +753,11 @@ async fn force_removes_the_tag_of_an_image_a_container_uses_and_the_container_st
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["untagged"], json!([reference]), "{body}");
     expect_error(
-        app.get(&format!("/api/v1/hosts/local/images/{}", enc(&reference)))
-            .await,
+        app.get(&format!(
+            "/api/v1/hosts/local/images/{}",
+            common::enc(&reference)
+        ))
+        .await,
         StatusCode::NOT_FOUND,
         "IMAGE_NOT_FOUND",
     )
@@ -780,8 +811,11 @@ async fn image_prune_removes_dangling_images_and_keeps_tagged_ones() {
     .await;
     for image in [test_image(), test_image_alt()] {
         let (status, body) = json(
-            app.get(&format!("/api/v1/hosts/second/images/{}", enc(&image)))
-                .await,
+            app.get(&format!(
+                "/api/v1/hosts/second/images/{}",
+                common::enc(&image)
+            ))
+            .await,
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{image} was pruned: {body}");

@@ -63,6 +63,17 @@ pub fn registry() -> String {
         )
 }
 
+/// `s` percent-encoded for a path segment or a query value: everything but RFC 3986's unreserved
+/// characters (so an image reference's `/`, `:` and `@`, and a timestamp's `+`).
+pub fn enc(s: &str) -> String {
+    const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(s, UNRESERVED).to_string()
+}
+
 /// A unique name with a readable prefix.
 pub fn unique(prefix: &str) -> String {
     format!(
