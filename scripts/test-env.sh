@@ -276,13 +276,20 @@ repair_primary_bridge() {
     gw=$(d1 network inspect bridge -f '{{range .IPAM.Config}}{{.Gateway}}{{end}}')
     subnet=$(d1 network inspect bridge -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}')
     mtu=$(d1 network inspect bridge -f '{{index .Options "com.docker.network.driver.mtu"}}')
-    [ -n "$gw" ] && [ -n "$subnet" ] || { log "WARNING: cannot recreate $name (no IPAM info)"; return 0; }
+    # dockerd often lists no IPAM config for the default bridge: it then uses its built-in
+    # default, 172.17.0.1/16 (the first address of the subnet when only a subnet is named)
+    [ -n "$subnet" ] || subnet=172.17.0.0/16
+    if [ -z "$gw" ]; then
+        gw=$(python3 -c 'import ipaddress,sys; print(next(ipaddress.ip_network(sys.argv[1], strict=False).hosts()))' "$subnet") \
+            || die "cannot derive the gateway of the primary bridge from subnet '$subnet'"
+    fi
     log "recreating primary bridge $name ($gw/${subnet#*/}) removed by the --bridge none engine"
     command -v ip >/dev/null 2>&1 || apt_install iproute2
-    ip link add name "$name" type bridge
-    [ -n "$mtu" ] && ip link set "$name" mtu "$mtu"
-    ip addr add "$gw/${subnet#*/}" dev "$name"
-    ip link set "$name" up
+    ip link add name "$name" type bridge || die "cannot create bridge $name"
+    if [ -n "$mtu" ]; then ip link set "$name" mtu "$mtu" || die "cannot set the MTU of $name"; fi
+    ip addr add "$gw/${subnet#*/}" dev "$name" || die "cannot give $name the address $gw/${subnet#*/}"
+    ip link set "$name" up || die "cannot bring $name up"
+    ip -4 addr show "$name" | grep -q "inet $gw/" || die "bridge $name has no address $gw after repair"
 }
 repair_primary_bridge
 

@@ -60,7 +60,7 @@ step "web UI: type check and end-to-end tests (Playwright, /usr/bin/chromium)"
 cargo build -p berth
 (
     cd web
-    [ -d node_modules ] || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund
+    [ -d node_modules ] || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
     npm run typecheck
     BERTH_BIN="${CARGO_TARGET_DIR:-$PWD/../target}/debug/berth" npx playwright test
 )

@@ -106,9 +106,9 @@ fn build(web: &Path) -> Result<(), String> {
         ));
     }
     if !web.join("node_modules").is_dir() {
-        // `install`, not `ci`: it follows the lock file too, and tolerates a lock file made on
-        // a registry that lists only some platforms' optional packages (rollup's natives)
-        run(web, &["install", "--no-audit", "--no-fund"])?;
+        // `ci`, not `install`: it installs exactly the lock file and never rewrites it (the lock
+        // lists every platform's optional natives, so it serves any machine)
+        run(web, &["ci", "--no-audit", "--no-fund"])?;
     }
     run(web, &["run", "build"])
 }
